@@ -1,0 +1,12 @@
+export type { Actor, ActorContext, Directive, Props, SupervisorStrategy, TimerOptions } from './actor.js';
+export { ActorRef, type AskOptions } from './actor-ref.js';
+export { ActorSystem, type ActorSystemOptions, type RemoteEnvelope, type RemoteRouter, type SystemStats } from './actor-system.js';
+export { RestartBudgetExceededError } from './actor-cell.js';
+export { formatAddress, type Address } from './address.js';
+export { RealClock, type Clock, type TimerHandle } from './clock.js';
+export { DeadLetters, type DeadLetter, type DeadLetterReason } from './dead-letters.js';
+export { runtimeDefaults } from './defaults.js';
+export * from './errors.js';
+export { ConsoleLogger, MemoryLogger, type Logger, type LogLevel } from './logger.js';
+export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
+export { RealRandom, SeededRandom, type Random } from './random.js';
