@@ -10,3 +10,4 @@ export * from './errors.js';
 export { ConsoleLogger, MemoryLogger, type Logger, type LogLevel } from './logger.js';
 export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
 export { RealRandom, SeededRandom, type Random } from './random.js';
+export { decode, encode } from './codec.js';
