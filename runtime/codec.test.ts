@@ -17,7 +17,7 @@ describe('codec', () => {
 
   it('reports malformed bytes as CorruptionError', () => {
     const b = new ActorSystem({ name: 'b', logger: new MemoryLogger() });
-    expect(() => decode(Buffer.from([0xc1]), b)).toThrow(CorruptionError);
+    expect(() => decode(Buffer.from([0x92, 0x01]), b)).toThrow(CorruptionError);
     expect(() => decode(Buffer.from([0xdc, 0xff, 0xff]), b)).toThrow(CorruptionError);
   });
 });
