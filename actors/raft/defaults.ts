@@ -1,0 +1,66 @@
+/**
+ * Tunables of the Raft core, each with the reason for its value. A tick is
+ * whatever period the member drives `tick()` at (see `TICK_INTERVAL_MS`).
+ */
+
+/** Wall time of one logical tick in the member; 100 ms matches etcd's default heartbeat. */
+export const TICK_INTERVAL_MS = 100;
+
+/**
+ * Ticks without hearing from a leader before a follower campaigns. Ten
+ * heartbeats: a few lost heartbeats must not start an election (etcd uses the
+ * same 10:1 ratio).
+ */
+export const ELECTION_TICKS = 10;
+
+/** Ticks between leader heartbeats; one tick keeps followers' timers far from expiring. */
+export const HEARTBEAT_TICKS = 1;
+
+/**
+ * Bytes of entries in one AppendEntries. 1 MiB amortises per-message cost on
+ * a LAN without holding a follower's event loop for long while it decodes.
+ */
+export const MAX_APPEND_BYTES = 1024 * 1024;
+
+/** Entries in one AppendEntries whatever their size, so tiny entries still batch sensibly. */
+export const MAX_ENTRIES_PER_APPEND = 1024;
+
+/**
+ * AppendEntries in flight to one follower in the replicate state. 256 keeps a
+ * high-latency edge link (tens of ms) busy at thousands of proposals/s.
+ */
+export const MAX_INFLIGHT_MSGS = 256;
+
+/**
+ * Bytes of entries in flight to one follower: bounds the memory a slow
+ * follower can pin in the leader's transport queue.
+ */
+export const MAX_INFLIGHT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Size of one InstallSnapshot chunk. 512 KiB keeps each chunk well under a
+ * transport frame and lets a follower's event loop interleave other work.
+ */
+export const SNAPSHOT_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * Bytes of proposed-but-uncommitted entries a leader will hold before dropping
+ * new proposals: back-pressure for a leader that has lost its followers.
+ */
+export const MAX_UNCOMMITTED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Applied entries kept in the log after a snapshot before they are compacted,
+ * so a follower that is only slightly behind catches up by AppendEntries
+ * rather than a full snapshot.
+ */
+export const SNAPSHOT_CATCHUP_ENTRIES = 5000;
+
+/** Applied entries between two state-machine snapshots taken by the member. */
+export const SNAPSHOT_EVERY_ENTRIES = 10000;
+
+/**
+ * Bytes of committed entries handed out in one Ready, so a node catching up
+ * on a long log applies it in slices instead of one huge stall.
+ */
+export const MAX_APPLY_BYTES_PER_READY = 4 * 1024 * 1024;
