@@ -6,13 +6,14 @@ describe('codec', () => {
   it('round-trips messages and rebinds refs to the receiving system', () => {
     const a = new ActorSystem({ name: 'a', logger: new MemoryLogger() });
     const b = new ActorSystem({ name: 'b', logger: new MemoryLogger() });
-    const msg = { kind: 'hello', replyTo: a.ref('x/y'), data: Buffer.from([1, 2, 3]), big: 2n ** 60n };
+    const msg = { kind: 'hello', replyTo: a.ref('x/y'), data: Buffer.from([1, 2, 3]), big: 2n ** 60n, ringId: 2n ** 159n + 7n };
     const out = decode<typeof msg>(encode(msg), b);
     expect(out.kind).toBe('hello');
     expect(out.replyTo.via).toBe(b);
     expect(out.replyTo.address).toEqual({ system: 'a', path: 'x/y' });
     expect(Buffer.compare(out.data, Buffer.from([1, 2, 3]))).toBe(0);
     expect(out.big).toBe(2n ** 60n);
+    expect(out.ringId).toBe(2n ** 159n + 7n);
   });
 
   it('reports malformed bytes as CorruptionError', () => {

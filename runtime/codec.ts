@@ -8,7 +8,7 @@ import { CorruptionError } from './errors.js';
  * refs inside messages arrive bound to the receiving system. Records are off so
  * every buffer decodes on its own (no shared structure state between ends).
  */
-const packr = new Packr({ useRecords: false, useBigInt64: true });
+const packr = new Packr({ useRecords: false, useBigIntExtension: true });
 
 let decodingFor: ActorSystem | undefined;
 
