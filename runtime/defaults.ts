@@ -11,6 +11,20 @@ export const runtimeDefaults = {
   throughputPerTurn: 64,
   /** Messages the dispatcher handles before yielding to the event loop, so I/O and timers are not starved by a busy actor mesh. */
   messagesPerYield: 4096,
+  /** Envelopes in one link batch before it is flushed without waiting for the microtask: bounds one frame's size and the receiver's decode pause. */
+  maxEnvelopesPerBatch: 4096,
+  /** Largest TCP frame accepted or sent (4 MiB): room for a batch of SSTable blocks, yet a malformed or hostile length prefix cannot make a node buffer gigabytes. */
+  maxFrameBytes: 4 * 1024 * 1024,
+  /** Largest frame before a TCP peer is authenticated: handshake frames are ~100 bytes, so anything bigger is refused early. */
+  maxHandshakeFrameBytes: 1024,
+  /** A TCP peer that has not completed the handshake by then is dropped, so half-open connections cannot pile up. */
+  handshakeTimeoutMs: 5_000,
+  /** First reconnect delay after a TCP link drops; doubles per failed attempt. */
+  reconnectBaseMs: 100,
+  /** Reconnect delay ceiling: a restarted peer is found within seconds without hammering a dead one. */
+  reconnectMaxMs: 5_000,
+  /** Envelopes a TCP link holds while reconnecting (~100 B each, so ~1 MB); beyond that, sends fail fast to dead letters as unreachable. */
+  maxQueuedWhileDisconnected: 10_000,
   /** Recent dead letters kept for inspection (`deadLetters.recent`). */
   deadLetterHistory: 100,
   /** Akka/OTP-style default: restart a failed child, but give up after 10 restarts in a minute (a crash loop is a bug, not a transient). */

@@ -1,0 +1,194 @@
+import type { ActorSystem, RemoteEnvelope, RemoteRouter } from './actor-system.js';
+import type { Address } from './address.js';
+import { decode, encode } from './codec.js';
+import { CorruptionError } from './errors.js';
+
+/**
+ * One connection to another actor system (a MessagePort, a TCP socket, ...).
+ * `send` returns false when the link cannot take the envelope (closed, or its
+ * bounded reconnect queue is full); the system then dead-letters it and fails
+ * the sender's ask at once instead of letting it time out.
+ */
+export interface Link {
+  /** For logs: what the link connects to. */
+  readonly description: string;
+  send(envelope: RemoteEnvelope): boolean;
+  close(): void;
+}
+
+export interface RouterStats {
+  /** Envelopes that arrived for another system and were passed on (a relay hop). */
+  forwarded: number;
+  /** Envelopes delivered to this router's own system. */
+  delivered: number;
+  routes: string[];
+  hasDefault: boolean;
+}
+
+/**
+ * Maps actor-system names to links. Lookup order for `n1.w1`: an exact route,
+ * then each dotted prefix (`n1`), then the default route. The prefix rule lets
+ * a remote process reach `n1.w1` through `n1`'s main thread, which relays it to
+ * its worker; the default lets a worker send anything it has no direct route
+ * for to its parent thread.
+ */
+export class Router implements RemoteRouter {
+  private readonly routes = new Map<string, Link>();
+  private defaultLink: Link | undefined;
+  private forwarded = 0;
+  private delivered = 0;
+
+  constructor(readonly system: ActorSystem) {
+    system.attachRemote(this);
+  }
+
+  addRoute(systemName: string, link: Link): void {
+    this.routes.set(systemName, link);
+  }
+
+  /** Removes the route; with `link`, only if the route still points at that link (a newer connection may have replaced it). */
+  removeRoute(systemName: string, link?: Link): void {
+    if (link === undefined || this.routes.get(systemName) === link) this.routes.delete(systemName);
+  }
+
+  setDefault(link: Link | undefined): void {
+    this.defaultLink = link;
+  }
+
+  /** The link that `systemName` would be sent through, if any. */
+  routeFor(systemName: string): Link | undefined {
+    const exact = this.routes.get(systemName);
+    if (exact !== undefined) return exact;
+    for (let dot = systemName.lastIndexOf('.'); dot > 0; dot = systemName.lastIndexOf('.', dot - 1)) {
+      const viaPrefix = this.routes.get(systemName.slice(0, dot));
+      if (viaPrefix !== undefined) return viaPrefix;
+    }
+    return this.defaultLink;
+  }
+
+  send(envelope: RemoteEnvelope): boolean {
+    if (envelope.to.system === this.system.name) return false;
+    const link = this.routeFor(envelope.to.system);
+    return link === undefined ? false : link.send(envelope);
+  }
+
+  /**
+   * What a link calls for every envelope it decoded: delivered here when it is
+   * for this system, otherwise relayed as if a local actor had sent it, so an
+   * unroutable message is dead-lettered and its ask fails like any other.
+   */
+  receive(envelope: RemoteEnvelope): void {
+    if (envelope.to.system === this.system.name) {
+      this.delivered++;
+      this.system.receiveRemote(envelope);
+      return;
+    }
+    this.forwarded++;
+    if (envelope.failure !== undefined) {
+      if (!this.send(envelope)) {
+        this.system.deadLetters.publish({ to: envelope.to, sender: envelope.sender, message: envelope.failure, reason: 'unreachable' });
+      }
+      return;
+    }
+    try {
+      this.system.send(envelope.to, envelope.message, envelope.sender);
+    } catch (error) {
+      // A relay must not throw into the link that fed it; the failure is already a dead letter.
+      this.system.log.log('warn', 'relay failed', { to: `${envelope.to.system}/${envelope.to.path}`, error: String(error) });
+    }
+  }
+
+  stats(): RouterStats {
+    return { forwarded: this.forwarded, delivered: this.delivered, routes: [...this.routes.keys()], hasDefault: this.defaultLink !== undefined };
+  }
+
+  /** Closes every link and forgets every route. */
+  close(): void {
+    const links = new Set<Link>(this.routes.values());
+    if (this.defaultLink !== undefined) links.add(this.defaultLink);
+    this.routes.clear();
+    this.defaultLink = undefined;
+    for (const link of links) link.close();
+  }
+}
+
+// ---- batches: the body of one MessagePort message or one TCP data frame ----
+
+/**
+ * Fields per envelope in a batch. A batch is one flat msgpack array
+ * `[toSystem, toPath, senderSystem|null, senderPath|null, message, failure|null, ...]`:
+ * no per-envelope array or map keys on the wire, and no per-envelope object
+ * on the sending side.
+ */
+const fieldsPerEnvelope = 6;
+
+/** Envelopes queued for one link, in order, flattened. */
+export class EnvelopeBatch {
+  private fields: unknown[] = [];
+
+  get size(): number {
+    return this.fields.length / fieldsPerEnvelope;
+  }
+
+  push(envelope: RemoteEnvelope): void {
+    const { to, sender } = envelope;
+    this.fields.push(to.system, to.path, sender?.system ?? null, sender?.path ?? null, envelope.message, envelope.failure ?? null);
+  }
+
+  /** Encodes and empties the batch. */
+  take(): Buffer {
+    const bytes = encode(this.fields);
+    this.fields = [];
+    return bytes;
+  }
+
+  /** Empties the batch, returning what was in it (for dead letters on close). */
+  drain(): RemoteEnvelope[] {
+    const out = envelopesFromFields(this.fields);
+    this.fields = [];
+    return out;
+  }
+
+  static of(envelopes: RemoteEnvelope[]): EnvelopeBatch {
+    const batch = new EnvelopeBatch();
+    for (const envelope of envelopes) batch.push(envelope);
+    return batch;
+  }
+}
+
+/** Decodes one batch; refs inside messages are bound to `system`. Throws CorruptionError on anything that is not a well-formed batch. */
+export function decodeBatch(bytes: Uint8Array, system: ActorSystem): RemoteEnvelope[] {
+  const fields = decode<unknown>(bytes, system);
+  if (!Array.isArray(fields) || fields.length % fieldsPerEnvelope !== 0) {
+    throw new CorruptionError(`a batch must be an array of ${fieldsPerEnvelope}-field envelopes`);
+  }
+  return envelopesFromFields(fields);
+}
+
+function envelopesFromFields(fields: unknown[]): RemoteEnvelope[] {
+  const out: RemoteEnvelope[] = new Array(fields.length / fieldsPerEnvelope);
+  for (let i = 0, j = 0; i < fields.length; i += fieldsPerEnvelope, j++) {
+    const toSystem = fields[i];
+    const toPath = fields[i + 1];
+    const senderSystem = fields[i + 2];
+    const senderPath = fields[i + 3];
+    const failure = fields[i + 5];
+    if (typeof toSystem !== 'string' || typeof toPath !== 'string') throw new CorruptionError(`envelope ${j}: no target address`);
+    let sender: Address | undefined;
+    if (typeof senderSystem === 'string' && typeof senderPath === 'string') sender = { system: senderSystem, path: senderPath };
+    else if (senderSystem !== null || senderPath !== null) throw new CorruptionError(`envelope ${j}: malformed sender address`);
+    const envelope: RemoteEnvelope = { to: { system: toSystem, path: toPath }, sender, message: fields[i + 4] };
+    if (failure !== null && failure !== undefined) {
+      if (!isFailure(failure)) throw new CorruptionError(`envelope ${j}: malformed failure`);
+      envelope.failure = failure;
+    }
+    out[j] = envelope;
+  }
+  return out;
+}
+
+function isFailure(value: unknown): value is { code: string; message: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { code, message } = value as Record<string, unknown>;
+  return typeof code === 'string' && typeof message === 'string';
+}
