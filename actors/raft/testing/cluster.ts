@@ -75,6 +75,7 @@ export class TestCluster {
   /** Messages sent and not yet delivered, oldest first. */
   queue: Message[] = [];
   private filters: MessageFilter[] = [];
+  private rewrites: ((m: Message) => Message)[] = [];
   private cut = new Set<string>();
   private readonly leaders = new Map<number, NodeId>();
   private readonly appliedAt = new Map<number, string>();
@@ -173,8 +174,9 @@ export class TestCluster {
       return m;
     }
     this.delivered++;
-    this.stepInto(m.to, m);
-    return m;
+    const final = this.rewrites.reduce((acc, f) => f(acc), m);
+    this.stepInto(final.to, final);
+    return final;
   }
 
   /** Delivers until no message is left (bounded, so a livelock fails loudly instead of hanging). */
@@ -216,9 +218,19 @@ export class TestCluster {
     );
   }
 
+  /**
+   * Rewrites messages in flight. Scenario scripts use it to shorten an
+   * AppendEntries to a prefix of its entries, which is what the leader would
+   * have sent with a smaller batch limit.
+   */
+  addRewrite(f: (m: Message) => Message): void {
+    this.rewrites.push(f);
+  }
+
   heal(): void {
     this.cut.clear();
     this.filters = [];
+    this.rewrites = [];
   }
 
   /** Power cut on `id`: unsynced state vanishes and its queued messages never arrive. */
