@@ -144,26 +144,23 @@ describe('term and vote are durable before the node answers', () => {
 
 describe('truncation happens only on a real conflict', () => {
   it('a delayed, duplicated AppendEntries does not cut off newer entries', () => {
-    const c = new TestCluster([1, 2, 3]);
+    const c = new TestCluster([1, 2, 3, 4, 5]);
     expect(c.elect(1)).toBe(true);
+    // Without 3, 4 and 5 nothing new commits, so node 2 must really process the stale message
+    // (anything at or below its commit index is answered without touching the log).
+    c.partition([1, 2], [3, 4, 5]);
     c.propose(1, 'a');
-    // Keep a copy of the AppendEntries carrying "a" to node 2 and deliver it again later.
     const stale = c.queue.find((m) => isApp(m) && m.to === 2)!;
     c.deliverAll();
-    c.propose(1, 'b');
-    c.propose(1, 'c');
+    for (const v of ['b', 'c', 'd']) c.propose(1, v);
     c.deliverAll();
-    const before = c.core(2).log.lastIndex();
-    expect(before).toBe(4);
-    // Uncommitted tail on node 2: stop node 1's commits from reaching it and add one more entry.
-    c.partition([1], [3]);
-    c.addFilter((m) => !(m.type === 'heartbeat'));
-    c.propose(1, 'd');
-    c.deliverAll();
+    expect(c.core(2).log.committed).toBe(1);
     expect(c.core(2).log.lastIndex()).toBe(5);
     c.stepInto(2, stale);
     expect(c.core(2).log.lastIndex()).toBe(5);
-    expect(c.core(2).log.slice(1, 6, Infinity).map((e) => e.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(c.core(2).log.slice(2, 6, Infinity).map((e) => Buffer.from(e.data).toString())).toEqual(['a', 'b', 'c', 'd']);
+    // And it still acknowledges the prefix it was asked about, so the leader is not confused.
+    expect(c.queue.at(-1)).toMatchObject({ type: 'appResp', to: 1, reject: false, index: 2 });
   });
 
   it('a conflicting suffix from an old term is replaced by the new leader', () => {
