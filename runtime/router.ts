@@ -33,7 +33,10 @@ export interface RouterStats {
  * for to its parent thread.
  */
 export class Router implements RemoteRouter {
+  /** The link in use per system: the most recently added of its candidates. */
   private readonly routes = new Map<string, Link>();
+  /** Every link that can reach a system (two nodes may dial each other); when the active one goes, the previous takes over. */
+  private readonly candidates = new Map<string, Link[]>();
   private defaultLink: Link | undefined;
   private forwarded = 0;
   private delivered = 0;
@@ -43,12 +46,24 @@ export class Router implements RemoteRouter {
   }
 
   addRoute(systemName: string, link: Link): void {
+    const list = this.candidates.get(systemName) ?? [];
+    const at = list.indexOf(link);
+    if (at >= 0) list.splice(at, 1);
+    list.push(link);
+    this.candidates.set(systemName, list);
     this.routes.set(systemName, link);
   }
 
-  /** Removes the route; with `link`, only if the route still points at that link (a newer connection may have replaced it). */
+  /** Removes `link` as a route to `systemName` (every link, without `link`); an older link to the same system takes over. */
   removeRoute(systemName: string, link?: Link): void {
-    if (link === undefined || this.routes.get(systemName) === link) this.routes.delete(systemName);
+    const list = (this.candidates.get(systemName) ?? []).filter((l) => link !== undefined && l !== link);
+    if (list.length === 0) {
+      this.candidates.delete(systemName);
+      this.routes.delete(systemName);
+    } else {
+      this.candidates.set(systemName, list);
+      this.routes.set(systemName, list[list.length - 1]!);
+    }
   }
 
   setDefault(link: Link | undefined): void {
@@ -104,9 +119,10 @@ export class Router implements RemoteRouter {
 
   /** Closes every link and forgets every route. */
   close(): void {
-    const links = new Set<Link>(this.routes.values());
+    const links = new Set<Link>([...this.candidates.values()].flat());
     if (this.defaultLink !== undefined) links.add(this.defaultLink);
     this.routes.clear();
+    this.candidates.clear();
     this.defaultLink = undefined;
     for (const link of links) link.close();
   }
@@ -149,10 +165,33 @@ export class EnvelopeBatch {
     return out;
   }
 
-  static of(envelopes: RemoteEnvelope[]): EnvelopeBatch {
-    const batch = new EnvelopeBatch();
-    for (const envelope of envelopes) batch.push(envelope);
-    return batch;
+  /**
+   * Encodes and empties the batch as bodies of at most `maxBytes` each, halving
+   * a batch that encodes too large. An envelope too large on its own is returned
+   * in `tooLarge` rather than sent.
+   */
+  takeFrames(maxBytes: number): { frames: Buffer[]; tooLarge: RemoteEnvelope[] } {
+    const fields = this.fields;
+    this.fields = [];
+    const frames: Buffer[] = [];
+    const tooLarge: RemoteEnvelope[] = [];
+    const encodeRange = (part: unknown[]): void => {
+      const bytes = encode(part);
+      if (bytes.length <= maxBytes) {
+        frames.push(bytes);
+        return;
+      }
+      const count = part.length / fieldsPerEnvelope;
+      if (count === 1) {
+        tooLarge.push(...envelopesFromFields(part));
+        return;
+      }
+      const half = Math.ceil(count / 2) * fieldsPerEnvelope;
+      encodeRange(part.slice(0, half));
+      encodeRange(part.slice(half));
+    };
+    encodeRange(fields);
+    return { frames, tooLarge };
   }
 }
 
