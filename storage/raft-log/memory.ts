@@ -77,7 +77,11 @@ export class MemoryLogStore implements LogStore {
   }
 
   save(batch: PersistBatch): Promise<void> {
-    applyBatch(this.current, batch);
+    try {
+      applyBatch(this.current, batch);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.syncMode === 'immediate') {
       this.sync();
       return Promise.resolve();
