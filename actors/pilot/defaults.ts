@@ -1,0 +1,26 @@
+import type { Line } from './linear-regression.js';
+
+/**
+ * EdgePilot defaults, each with its reason. Times in ms, sizes in bytes.
+ */
+export const pilotDefaults = {
+  /** The paper's monitor period (Algorithm 1, "every 1 second"). */
+  monitorPeriodMs: 1000,
+  /**
+   * Prior for merge compute time before a node has samples: ~40 MB/s, what the
+   * project's single-threaded merge of 100-byte values does on one core of the
+   * 2-core reference machine (bench/lsm), plus a small fixed cost per job.
+   * A node's tier speed factor divides the slope (a 2× slower tier: twice the ms).
+   */
+  computePrior: { intercept: 2, slope: 1 / 40_000 } satisfies Line as Line,
+  /** Prior for reading inputs and writing outputs on local storage: ~400 MB/s page-cache-warm SSD. */
+  localTransferPrior: { intercept: 0.5, slope: 1 / 400_000 } satisfies Line as Line,
+  /** Prior for shipping inputs and outputs over the network: ~100 MB/s plus a round trip. */
+  networkTransferPrior: { intercept: 2, slope: 1 / 100_000 } satisfies Line as Line,
+  /** Weight kept by old samples per new one: ~50 compactions of memory, so a load change shows within a minute of writes. */
+  regressionDecay: 0.98,
+  /** Samples before the fit starts to replace the prior. */
+  minSamples: 5,
+  /** How long a status report stays valid; a node silent for longer is treated as gone. */
+  statusTtlMs: 3000,
+} as const;
