@@ -148,7 +148,7 @@ describe('pending and failed operations', () => {
   });
 
   it('lets a pending write take effect late, but only once', () => {
-    const base = [done(1, [0, 10], kv.put('x', '1'), kv.ok), pending<KvInput, KvOutput>(2, 20, kv.put('x', '2'))];
+    const base = [done(1, [0, 10], kv.put('x', '1'), kv.ok), pending(2, 20, kv.put('x', '2'))];
     const late = [...base, done(3, [30, 40], kv.get('x'), kv.found('1')), done(3, [900, 910], kv.get('x'), kv.found('2'))];
     expect(check(late).ok).toBe(true);
     const flipFlop = [...base, done(3, [30, 40], kv.get('x'), kv.found('2')), done(3, [900, 910], kv.get('x'), kv.found('1'))];

@@ -1,4 +1,4 @@
-import type { ClientId, HistoryOp, Operation } from './history.js';
+import type { ClientId, FailedOperation, HistoryOp, Operation, PendingOperation } from './history.js';
 
 /**
  * Shorthands for hand-written histories in tests and scenario files:
@@ -9,12 +9,12 @@ export function done<I, O>(clientId: ClientId, [callTimeMs, returnTimeMs]: reado
 }
 
 /** Called at `callTimeMs` and never answered: it may or may not have taken effect. */
-export function pending<I, O>(clientId: ClientId, callTimeMs: number, input: I): Operation<I, O> {
+export function pending<I>(clientId: ClientId, callTimeMs: number, input: I): PendingOperation<I> {
   return { status: 'pending', clientId, input, callTimeMs };
 }
 
 /** Called and definitely not applied. */
-export function failed<I, O>(clientId: ClientId, callTimeMs: number, input: I): Operation<I, O> {
+export function failed<I>(clientId: ClientId, callTimeMs: number, input: I): FailedOperation<I> {
   return { status: 'failed', clientId, input, callTimeMs };
 }
 

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkOperations } from './check.js';
+import type { Operation } from './history.js';
+import { kvModel, type KvInput, type KvOutput } from './kv-model.js';
+import type { KvState } from './kv-state.js';
+import { assertProperty } from './props-params.js';
+
+type KvOp = Operation<KvInput, KvOutput>;
+
+/**
+ * The definition, executed literally: some order of all operations that
+ * respects real time and that the model accepts step by step. Failed
+ * operations are absent; pending ones take part with an unknown output, since
+ * "never took effect" is the same as "took effect last". No partitioning, no
+ * memo, no linked list: everything the real checker does cleverly is absent.
+ */
+function bruteForce(ops: readonly KvOp[]): boolean {
+  const live = ops.filter((op) => op.status !== 'failed');
+  const ret = (op: KvOp): number => (op.status === 'ok' ? op.returnTimeMs : Infinity);
+  const used = new Array<boolean>(live.length).fill(false);
+  const extend = (state: KvState, placed: number): boolean => {
+    if (placed === live.length) return true;
+    for (let i = 0; i < live.length; i++) {
+      if (used[i]) continue;
+      const op = live[i]!;
+      // Everything that returned before `op` was called must already be placed.
+      if (live.some((other, j) => !used[j] && j !== i && ret(other) < op.callTimeMs)) continue;
+      const [ok, next] = kvModel.step(state, op.input, op.status === 'ok' ? op.output : undefined);
+      if (!ok) continue;
+      used[i] = true;
+      const found = extend(next, placed + 1);
+      used[i] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return extend(kvModel.init(), 0);
+}
+
+const KEYS = ['a', 'b'];
+const VALUES = ['1', '2'];
+
+const inputArb: fc.Arbitrary<KvInput> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('put' as const), key: fc.constantFrom(...KEYS), value: fc.constantFrom(...VALUES) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('get' as const), key: fc.constantFrom(...KEYS) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom(...KEYS) }), weight: 1 },
+  { arbitrary: fc.constant<KvInput>({ kind: 'range', start: 'a', end: 'c' }), weight: 1 },
+  { arbitrary: fc.constant<KvInput>({ kind: 'deleteRange', start: 'a', end: 'b' }), weight: 1 },
+);
+
+/** Any plausible answer for the input, right or wrong: roughly half of the histories are not linearizable. */
+function outputArb(input: KvInput): fc.Arbitrary<KvOutput> {
+  switch (input.kind) {
+    case 'get':
+      return fc.oneof(fc.constant<KvOutput>({ kind: 'notFound' }), fc.constantFrom(...VALUES).map((value): KvOutput => ({ kind: 'found', value })));
+    case 'range':
+      return fc
+        .subarray(KEYS.flatMap((k) => VALUES.map((v) => [k, v] as const)))
+        .filter((es) => new Set(es.map(([k]) => k)).size === es.length)
+        .map((entries): KvOutput => ({ kind: 'entries', entries }));
+    default:
+      return fc.constant<KvOutput>({ kind: 'ok' });
+  }
+}
+
+const opArb: fc.Arbitrary<KvOp> = fc
+  .record({ input: inputArb, callTimeMs: fc.nat({ max: 40 }), durationMs: fc.nat({ max: 25 }), status: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'pending', 'failed'), clientId: fc.nat({ max: 3 }) })
+  .chain((r) =>
+    outputArb(r.input).map((output): KvOp => {
+      const base = { clientId: r.clientId, input: r.input, callTimeMs: r.callTimeMs };
+      if (r.status === 'ok') return { ...base, status: 'ok', output, returnTimeMs: r.callTimeMs + r.durationMs };
+      return { ...base, status: r.status === 'pending' ? 'pending' : 'failed' };
+    }),
+  );
+
+describe('the checker against a brute-force enumeration of orders', () => {
+  it('agrees on small random histories, linearizable or not', () => {
+    let violations = 0;
+    assertProperty(
+      fc.property(fc.array(opArb, { maxLength: 7 }), (ops) => {
+        const expected = bruteForce(ops);
+        const result = checkOperations(kvModel, ops);
+        if (!expected) violations++;
+        expect(result.verdict).toBe(expected ? 'linearizable' : 'not-linearizable');
+      }),
+      import.meta.url,
+      1000,
+    );
+    // Both verdicts must be exercised, or the agreement means little.
+    expect(violations).toBeGreaterThan(0);
+  });
+});
