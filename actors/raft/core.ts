@@ -671,6 +671,7 @@ export class RaftCore {
   private handleHeartbeatResp(m: HeartbeatRespMsg, pr: Progress): void {
     pr.recentActive = true;
     if (pr.state === 'probe') pr.probeSent = false;
+    if (pr.state === 'replicate' && pr.stalledSinceLastHeartbeat()) pr.becomeProbe();
     if (pr.state === 'snapshot') {
       // Resend the current chunk in case it was lost.
       this.sendSnapshotChunk(m.from, pr);

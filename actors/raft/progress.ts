@@ -18,6 +18,8 @@ export class Progress {
   /** In snapshot state: the index of the snapshot being sent and how far it got. */
   pendingSnapshot = 0;
   snapshotOffset = 0;
+  /** `match` when the previous heartbeat answer came in; -1 before the first. */
+  matchAtLastHeartbeat = -1;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
   readonly inflights: Inflights;
@@ -31,6 +33,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
+    this.matchAtLastHeartbeat = -1;
     this.state = state;
     this.inflights.reset();
   }
@@ -96,6 +99,18 @@ export class Progress {
     this.next = Math.max(Math.min(rejected, hint + 1), this.match + 1, 1);
     this.probeSent = false;
     return true;
+  }
+
+  /**
+   * Called on each heartbeat answer in replicate state. The follower is alive,
+   * so if appends are in flight and match has not moved since the previous
+   * answer, they were lost (the transport does not always report drops):
+   * fall back to probing so the window cannot stay full forever.
+   */
+  stalledSinceLastHeartbeat(): boolean {
+    const stalled = this.inflights.count() > 0 && this.match === this.matchAtLastHeartbeat;
+    this.matchAtLastHeartbeat = this.match;
+    return stalled;
   }
 
   /** Whether the leader must hold back appends to this peer. */
