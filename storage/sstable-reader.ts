@@ -1,0 +1,182 @@
+import { Block, BlockIterator } from './block.js';
+import { BlockCache } from './block-cache.js';
+import { bloomHash, bloomMayContain } from './bloom.js';
+import { CorruptionError } from './errors.js';
+import type { InternalIterator, LookupResult, ValueType } from './internal-key.js';
+import {
+  BLOCK_TRAILER_BYTES,
+  decodeFooter,
+  decodeHandle,
+  decodeProps,
+  FOOTER_BYTES,
+  verifyBlock,
+  type BlockHandle,
+  type TableProperties,
+} from './sstable-format.js';
+
+/** Where a table's bytes come from: a file on disk or a buffer (merge jobs). */
+export interface BlockSource {
+  read(offset: number, length: number): Buffer;
+  readonly sizeBytes: number;
+  close(): void;
+}
+
+export function bufferSource(bytes: Buffer): BlockSource {
+  return {
+    sizeBytes: bytes.length,
+    read: (offset, length) => bytes.subarray(offset, Math.min(bytes.length, offset + length)),
+    close: () => {},
+  };
+}
+
+/** Called with every corruption found, before it is thrown, so the engine can count and report it. */
+export type CorruptionListener = (err: CorruptionError) => void;
+
+/**
+ * Reads one SSTable. Footer, properties, index and filter are verified and
+ * held at open; data blocks are verified on every read from the source and
+ * only then cached, so a damaged block is never served.
+ */
+export class SSTableReader {
+  private constructor(
+    private readonly source: BlockSource,
+    readonly fileNumber: number,
+    readonly name: string,
+    private readonly cache: BlockCache | null,
+    private readonly index: Block,
+    private readonly filter: Buffer,
+    readonly props: TableProperties,
+    private readonly onCorruption: CorruptionListener | null,
+  ) {}
+
+  static open(
+    source: BlockSource,
+    fileNumber: number,
+    name: string,
+    cache: BlockCache | null = null,
+    onCorruption: CorruptionListener | null = null,
+  ): SSTableReader {
+    try {
+      if (source.sizeBytes < FOOTER_BYTES) throw new CorruptionError(`${name}: file too short (${source.sizeBytes} bytes)`);
+      const footer = decodeFooter(source.read(source.sizeBytes - FOOTER_BYTES, FOOTER_BYTES), name);
+      const readMeta = (h: BlockHandle, what: string): Buffer => {
+        if (h.offset + h.size + BLOCK_TRAILER_BYTES > source.sizeBytes - FOOTER_BYTES) {
+          throw new CorruptionError(`${name}: ${what} block handle out of range`);
+        }
+        return verifyBlock(source.read(h.offset, h.size + BLOCK_TRAILER_BYTES), `${name} ${what} block at ${h.offset}`);
+      };
+      const index = new Block(Buffer.from(readMeta(footer.index, 'index')), `${name} index block`);
+      const filter = Buffer.from(readMeta(footer.filter, 'filter'));
+      const props = decodeProps(readMeta(footer.props, 'properties'), name);
+      return new SSTableReader(source, fileNumber, name, cache, index, filter, props, onCorruption);
+    } catch (e) {
+      if (e instanceof CorruptionError) onCorruption?.(e);
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.source.close();
+  }
+
+  /** Reads, verifies and (if cached) remembers the data block at `h`. */
+  readBlock(h: BlockHandle, fillCache = true): Block {
+    const cache = this.cache;
+    const key = cache === null ? 0 : BlockCache.key(this.fileNumber, h.offset);
+    if (cache !== null) {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const where = `${this.name} data block at ${h.offset}`;
+    let block: Block;
+    try {
+      const raw = this.source.read(h.offset, h.size + BLOCK_TRAILER_BYTES);
+      if (raw.length !== h.size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${where}: truncated`);
+      block = new Block(verifyBlock(raw, where), where);
+    } catch (e) {
+      if (e instanceof CorruptionError) this.onCorruption?.(e);
+      throw e;
+    }
+    if (cache !== null && fillCache) cache.insert(key, block);
+    return block;
+  }
+
+  mayContain(hash: number): boolean {
+    return bloomMayContain(this.filter, hash);
+  }
+
+  /** Point lookup; `hash` is bloomHash(key), computed once by the caller for all tables. */
+  get(key: Buffer, hash: number = bloomHash(key)): LookupResult | null {
+    if (!bloomMayContain(this.filter, hash)) return null;
+    const idx = this.index.iterator();
+    idx.seek(key);
+    if (!idx.valid()) return null;
+    const block = this.readBlock(decodeHandle(idx.value(), `${this.name} index`));
+    const it = block.iterator();
+    it.seek(key);
+    if (!it.valid() || it.compareKey(key) !== 0) return null;
+    // Copy the value out so the cache may drop the block.
+    return { type: it.type(), seq: it.seq(), value: Buffer.from(it.value()) };
+  }
+
+  iterator(fillCache = true): InternalIterator {
+    return new TableIterator(this, this.index, fillCache);
+  }
+}
+
+/** Two-level iterator: index block cursor, then a data block cursor. */
+class TableIterator implements InternalIterator {
+  private readonly idx: BlockIterator;
+  private data: BlockIterator | null = null;
+
+  constructor(private readonly table: SSTableReader, index: Block, private readonly fillCache: boolean) {
+    this.idx = index.iterator();
+  }
+
+  private loadBlock(): void {
+    this.data = null;
+    if (!this.idx.valid()) return;
+    const h = decodeHandle(this.idx.value(), `${this.table.name} index`);
+    this.data = this.table.readBlock(h, this.fillCache).iterator();
+  }
+
+  private skipEmpty(): void {
+    while (this.data !== null && !this.data.valid()) {
+      this.idx.next();
+      this.loadBlock();
+      this.data?.seekToFirst();
+    }
+  }
+
+  valid(): boolean {
+    return this.data !== null && this.data.valid();
+  }
+  seekToFirst(): void {
+    this.idx.seekToFirst();
+    this.loadBlock();
+    this.data?.seekToFirst();
+    this.skipEmpty();
+  }
+  seek(userKey: Buffer): void {
+    this.idx.seek(userKey);
+    this.loadBlock();
+    this.data?.seek(userKey);
+    this.skipEmpty();
+  }
+  next(): void {
+    this.data!.next();
+    this.skipEmpty();
+  }
+  key(): Buffer {
+    return this.data!.key();
+  }
+  seq(): number {
+    return this.data!.seq();
+  }
+  type(): ValueType {
+    return this.data!.type();
+  }
+  value(): Buffer {
+    return this.data!.value();
+  }
+}
