@@ -1010,10 +1010,11 @@ export class RaftCore {
       pr.recentActive = true;
       if (id === this.id) pr.becomeReplicate();
     }
-    // Conf changes already in the log may be unapplied; wait for them before accepting a new one.
-    this.pendingConfIndex = this.log.lastIndex();
     // An empty entry of the new term: committing it commits everything before it (§5.4.2, §8).
     this.appendEntries([{ type: 'normal', data: new Uint8Array(0) }]);
+    // No membership change until that entry is applied: earlier changes may still be
+    // uncommitted, and Ongaro's fix for single-server changes needs one entry of our term committed.
+    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private abortLeaderTransfer(): void {

@@ -197,6 +197,16 @@ export class TestCluster {
     this.queue = keep;
   }
 
+  /**
+   * Takes a state-machine snapshot at the node's applied index and compacts
+   * its log to `keepEntries` behind it, as the member does periodically.
+   */
+  compact(id: NodeId, keepEntries = 0): void {
+    const n = this.node(id);
+    const applied = n.core.log.applied;
+    void n.store.createSnapshot(applied, n.core.confState(), n.sm.snapshot(), keepEntries);
+  }
+
   // ---------------------------------------------------------------- faults
 
   addFilter(f: MessageFilter): void {
