@@ -65,8 +65,11 @@ export function checkEvents<S, I, O>(model: Model<S, I, O>, events: readonly His
 
 function checkRanked<S, I, O>(model: Model<S, I, O>, all: readonly RankedOp<I, O>[], options: CheckOptions): CheckResult<I, O> {
   const budget = new Budget(options);
-  // A pending read changes nothing and nobody saw its answer; it only widens the search.
-  const ops = all.filter((op) => !(op.output === undefined && model.readOnly?.(op.input) === true));
+  // A pending read changes nothing and nobody saw its answer; a pending write
+  // nobody could have seen may as well have happened last. Either only widens the search.
+  const reads = all.filter((op) => !(op.output === undefined && model.readOnly?.(op.input) === true));
+  const unseen = new Set(model.unobservedPending?.(reads) ?? []);
+  const ops = unseen.size === 0 ? reads : reads.filter((_, i) => !unseen.has(i));
   const partitions = partitionChecked(model, ops)
     .map((p) => ({ key: p.key, ops: p.indexes.map((i) => ops[i]!) }))
     // Small partitions first: they are quick, and the first failure found is then the smallest to read.

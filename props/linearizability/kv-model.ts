@@ -1,5 +1,6 @@
 import { partitionByKey, type KvFootprint } from './kv-partition.js';
 import { KvState } from './kv-state.js';
+import type { HistoryOp } from './history.js';
 import type { Model, StepResult } from './model.js';
 
 /** A request to the store. Ranges are half-open, [start, end), in JavaScript string order. */
@@ -42,6 +43,7 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   hash: (s) => s.hash,
   partition: (ops) => partitionByKey(ops.map((op) => footprint(op.input))),
   readOnly: (input) => input.kind === 'get' || input.kind === 'range',
+  unobservedPending,
   describeOperation: describeKvOperation,
   describeState: (s) => `{${s.entries().map(([k, v]) => `${show(k)}=${show(v)}`).join(', ')}}`,
 };
@@ -74,6 +76,41 @@ function rangeMatches(state: KvState, start: string, end: string, entries: reado
     seen.add(k);
   }
   return true;
+}
+
+/**
+ * Removing a pending put of (k, v) from a linearization only changes k from v
+ * back to the previous value until k is next written; if no completed read
+ * ever returned (k, v), no read sat in that stretch, so the rest still holds.
+ * Likewise a pending delete of k whose absence no completed read reported.
+ * Pending range deletes are kept: their footprint is unbounded.
+ */
+function unobservedPending(ops: readonly HistoryOp<KvInput, KvOutput>[]): number[] {
+  const seenValues = new Set<string>();
+  const seenAbsent = new Set<string>();
+  const scans: { start: string; end: string; keys: Set<string> }[] = [];
+  for (const op of ops) {
+    if (op.output === undefined) continue;
+    if (op.input.kind === 'get') {
+      if (op.output.kind === 'found') seenValues.add(pair(op.input.key, op.output.value));
+      else seenAbsent.add(op.input.key);
+    } else if (op.input.kind === 'range' && op.output.kind === 'entries') {
+      for (const [k, v] of op.output.entries) seenValues.add(pair(k, v));
+      scans.push({ start: op.input.start, end: op.input.end, keys: new Set(op.output.entries.map(([k]) => k)) });
+    }
+  }
+  const absenceSeen = (key: string): boolean => seenAbsent.has(key) || scans.some((s) => key >= s.start && key < s.end && !s.keys.has(key));
+  const out: number[] = [];
+  ops.forEach((op, i) => {
+    if (op.output !== undefined) return;
+    if (op.input.kind === 'put' && !seenValues.has(pair(op.input.key, op.input.value))) out.push(i);
+    else if (op.input.kind === 'delete' && !absenceSeen(op.input.key)) out.push(i);
+  });
+  return out;
+}
+
+function pair(key: string, value: string): string {
+  return JSON.stringify([key, value]);
 }
 
 function footprint(input: KvInput): KvFootprint {

@@ -48,6 +48,14 @@ export interface Model<S, I, O> {
    * operation is assumed read-only.
    */
   readOnly?(input: I): boolean;
+  /**
+   * Indexes of pending operations whose effect no completed operation could
+   * have observed (for the KV model: a put of a value nobody read). Dropping
+   * them is sound, since they may as well have taken effect last, and it
+   * matters: every pending write doubles the configurations a failing search
+   * must visit. Omitted: nothing beyond `readOnly` is dropped.
+   */
+  unobservedPending?(ops: readonly HistoryOp<I, O>[]): Iterable<number>;
   /** For explanations; defaults to JSON. */
   describeOperation?(input: I, output: O | undefined): string;
   describeState?(state: S): string;

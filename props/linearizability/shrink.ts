@@ -34,8 +34,19 @@ export function shrinkToShortestFailingPrefix<S, I, O>(
   let lo = 0;
   let hi = returns.length - 1;
   if (hi < 0) return best;
+  // Failing probes are the expensive ones (they exhaust every order), so try
+  // first where the search got stuck: the return of the earliest-returning
+  // operation it could not place. That cut usually fails, and is usually the
+  // answer, leaving only cheap linearizable probes below it.
+  const placed = new Set(longestPrefix);
+  let stuckAt = Infinity;
+  ops.forEach((op, i) => {
+    if (!placed.has(i) && op.returnRank < stuckAt) stuckAt = op.returnRank;
+  });
+  let guess = stuckAt === Infinity ? -1 : returns.indexOf(stuckAt);
   while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
+    const mid = guess >= lo && guess < hi ? guess : (lo + hi) >>> 1;
+    guess = -1;
     const cut = cutAt(ops, returns[mid]!);
     const outcome = searchLinearization(model, cut, budget);
     if (outcome.kind === 'exhausted') return best;
