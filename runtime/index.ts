@@ -11,3 +11,9 @@ export { ConsoleLogger, MemoryLogger, type Logger, type LogLevel } from './logge
 export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
 export { RealRandom, SeededRandom, type Random } from './random.js';
 export { decode, encode } from './codec.js';
+export { Router, decodeBatch, EnvelopeBatch, type Link, type RouterStats } from './router.js';
+export { WorkerLink } from './worker-link.js';
+export { WorkerHost, type WorkerHostOptions } from './worker-host.js';
+export type { ActorFactory, SpawnSpec, WorkerControl, WorkerStats } from './worker-control.js';
+export { TcpTransport, TcpLink, HandshakeError, type DialOptions, type TcpTransportOptions } from './tcp-transport.js';
+export { FrameTooLargeError } from './tcp-frame.js';
