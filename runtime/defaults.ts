@@ -23,6 +23,8 @@ export const runtimeDefaults = {
   reconnectBaseMs: 100,
   /** Reconnect delay ceiling: a restarted peer is found within seconds without hammering a dead one. */
   reconnectMaxMs: 5_000,
+  /** After closing a TCP link, how long the peer gets to close its side before the socket is destroyed. */
+  tcpCloseGraceMs: 1_000,
   /** Envelopes a TCP link holds while reconnecting (~100 B each, so ~1 MB); beyond that, sends fail fast to dead letters as unreachable. */
   maxQueuedWhileDisconnected: 10_000,
   /** Recent dead letters kept for inspection (`deadLetters.recent`). */

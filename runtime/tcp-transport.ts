@@ -200,7 +200,12 @@ export class TcpLink implements Link {
     if (this.state === 'closed') return;
     if (this.state === 'open') this.flush();
     this.finish(new EdgeKVError('LINK_CLOSED', `${this.description} was closed`));
-    this.socket?.end();
+    const socket = this.socket;
+    if (socket !== undefined) {
+      socket.end();
+      // A peer that never closes its side must not keep this one open (and a transport's close() waiting).
+      setTimeout(() => socket.destroy(), runtimeDefaults.tcpCloseGraceMs).unref();
+    }
   }
 
   // ---- connection lifecycle -------------------------------------------------

@@ -98,6 +98,7 @@ describe('worker-thread host lifecycle', () => {
     const error = await w.ref('e').ask('x', { timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EdgeKVError);
     expect((error as EdgeKVError).code).toBe('UNREACHABLE');
+    await expect(w.stats()).rejects.toThrow(/has exited/);
     main.terminate();
   });
 });

@@ -85,24 +85,32 @@ export class WorkerHost {
 
   /** Spawns a top-level actor in the worker from the factory `spec` names. */
   async spawn<M = unknown>(spec: SpawnSpec, name: string): Promise<ActorRef<M>> {
-    const address = await this.control.spawn(spec, name);
+    const address = await this.call(() => this.control.spawn(spec, name));
     return new ActorRef<M>(this.router.system, address);
   }
 
   async stop(name: string): Promise<void> {
-    await this.control.stop(name);
+    await this.call(() => this.control.stop(name));
   }
 
   async stats(): Promise<WorkerStats> {
-    return await this.control.stats();
+    return await this.call(() => this.control.stats());
+  }
+
+  /** A control call that fails, rather than hangs, once the thread is gone (comlink alone would wait forever). */
+  private call<T>(request: () => Promise<T>): Promise<T> {
+    const gone = this.exited.then((code): never => {
+      throw new EdgeKVError('WORKER_EXITED', `worker ${this.systemName} has exited (code ${code})`);
+    });
+    return Promise.race([request(), gone]);
   }
 
   /** Gives two workers a direct MessageChannel so their traffic does not hop through this thread. */
   static async connect(a: WorkerHost, b: WorkerHost): Promise<void> {
     const channel = new MessageChannel();
     await Promise.all([
-      a.control.connect(Comlink.transfer(channel.port1, [channel.port1]), b.systemName),
-      b.control.connect(Comlink.transfer(channel.port2, [channel.port2]), a.systemName),
+      a.call(() => a.control.connect(Comlink.transfer(channel.port1, [channel.port1]), b.systemName)),
+      b.call(() => b.control.connect(Comlink.transfer(channel.port2, [channel.port2]), a.systemName)),
     ]);
   }
 

@@ -179,13 +179,24 @@ async function tcpProcesses(sizes: Sizes): Promise<void> {
   }
 }
 
+const scenarios = ['in-thread', 'threads', 'tcp'] as const;
+
+/** Arguments: `--quick` (seconds, not minutes); `--only threads,tcp` (a subset of in-thread, threads, tcp). */
 export async function main(args: string[]): Promise<void> {
   const sizes = args.includes('--quick') ? quick : full;
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',') : [...scenarios];
+  const unknown = only.filter((s) => !(scenarios as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${scenarios.join(', ')}`);
   progress(`runtime benchmark (${args.includes('--quick') ? 'quick' : 'full'}), ${machine.nproc} cores, node ${machine.node}`);
   progress(`targets: ${JSON.stringify(targets)}`);
-  await inThread(sizes);
-  await workerThreads(sizes);
-  anchorResult('node-postmessage', 'threads', await anchorThreads(sizes.tellsThreads, sizes.asks));
-  await tcpProcesses(sizes);
-  anchorResult('node-net', 'tcp', await anchorTcp(sizes.tellsTcp, sizes.asks));
+  if (only.includes('in-thread')) await inThread(sizes);
+  if (only.includes('threads')) {
+    await workerThreads(sizes);
+    anchorResult('node-postmessage', 'threads', await anchorThreads(sizes.tellsThreads, sizes.asks));
+  }
+  if (only.includes('tcp')) {
+    await tcpProcesses(sizes);
+    anchorResult('node-net', 'tcp', await anchorTcp(sizes.tellsTcp, sizes.asks));
+  }
 }
