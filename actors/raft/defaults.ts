@@ -64,3 +64,10 @@ export const SNAPSHOT_EVERY_ENTRIES = 10000;
  * on a long log applies it in slices instead of one huge stall.
  */
 export const MAX_APPLY_BYTES_PER_READY = 4 * 1024 * 1024;
+
+/**
+ * Client sessions the KV state machine remembers. Each costs its cached
+ * results; 10k covers every client of an edge group with room to spare, and
+ * an evicted client gets SESSION_EXPIRED, never a double apply.
+ */
+export const MAX_CLIENT_SESSIONS = 10_000;
