@@ -24,7 +24,9 @@
  * 1. Normalize: failed operations are dropped; operations that never returned
  *    get an unknown output and a return at +infinity (their effect may land at
  *    any point after their call, or never, which for a deterministic model is
- *    the same as "last"); pending read-only operations are dropped outright.
+ *    the same as "last"); pending read-only operations are dropped outright,
+ *    and so are pending operations the model says nobody could have observed
+ *    (`unobservedPending`; for KV, a put of a value no read returned).
  * 2. Partition (Porcupine's P-compositionality): `model.partition` splits the
  *    history into independent sub-histories. Linearizability is local, so the
  *    history is linearizable iff every partition is. The KV model partitions
@@ -58,7 +60,8 @@
  * Implement `Model<S, I, O>`: `init`, a pure `step(state, input, output)`
  * returning `[ok, newState]` (accept any output when it is `undefined`: the
  * operation never returned), `equal` and `hash` on states, and optionally
- * `partition`, `readOnly` and the `describe*` hooks used in reports.
+ * `partition`, `readOnly`, `unobservedPending` and the `describe*` hooks used
+ * in reports.
  */
 
 export { checkEvents, checkOperations } from './check.js';
