@@ -1,6 +1,6 @@
 import { getVarint, varintOut } from './coding.js';
 import { CorruptionError } from './errors.js';
-import type { InternalIterator, ValueType } from './internal-key.js';
+import { compareBytes, type InternalIterator, type ValueType } from './internal-key.js';
 
 /** A verified, parsed block (see FORMAT.md) and the cursor over it. */
 export class Block {
@@ -129,16 +129,16 @@ export class BlockIterator implements InternalIterator {
       if (!getVarint(d, varintOut.pos, this.block.restartsOffset)) this.corrupt('restart entry');
       const ks = varintOut.pos;
       if (ks + unshared > this.block.restartsOffset) this.corrupt('restart key');
-      if (target.compare(d, ks, ks + unshared) > 0) lo = mid;
+      if (compareBytes(target, 0, target.length, d, ks, ks + unshared) > 0) lo = mid;
       else hi = mid - 1;
     }
     this.startAt(this.restartPoint(lo));
-    while (this.cur >= 0 && target.compare(this.scratch, 0, this.keyLen) > 0) this.next();
+    while (this.cur >= 0 && compareBytes(target, 0, target.length, this.scratch, 0, this.keyLen) > 0) this.next();
   }
 
   /** Compares `target` with the current key without copying it. */
   compareKey(target: Buffer): number {
-    return target.compare(this.scratch, 0, this.keyLen);
+    return compareBytes(target, 0, target.length, this.scratch, 0, this.keyLen);
   }
 
   key(): Buffer {

@@ -382,7 +382,8 @@ export class LsmEngine {
         reject = rej;
       });
       this.group = { promise, resolve, reject };
-      queueMicrotask(() => this.commit());
+      // End of the event-loop turn: every write issued this turn shares the write(2).
+      setImmediate(() => this.commit());
     }
     return this.group.promise;
   }
@@ -469,7 +470,8 @@ export class LsmEngine {
     this.imm.push(this.mem);
     this.mem = new Memtable(walNumber, this.nextSeed());
     this.updateStall();
-    this.scheduleBackground();
+    // Start the flush now rather than on a timer: a busy writer may not yield for a while.
+    this.runBackground();
   }
 
   // ---------------------------------------------------------------- reads

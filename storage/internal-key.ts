@@ -16,13 +16,14 @@ export const MAX_SEQUENCE = 2 ** 53 - 1;
  * Comparing these numbers first decides almost every comparison of random keys
  * without a call into Buffer.compare; ties fall back to the full compare.
  */
-export function keyPrefix48(key: Uint8Array): number {
-  const n = key.length;
+export function keyPrefix48(key: Uint8Array, offset = 0): number {
+  const n = key.length - offset;
   if (n >= 6) {
-    return key[0]! * 0x10000000000 + key[1]! * 0x100000000 + ((key[2]! << 24) >>> 0) + (key[3]! << 16) + (key[4]! << 8) + key[5]!;
+    const o = offset;
+    return key[o]! * 0x10000000000 + key[o + 1]! * 0x100000000 + ((key[o + 2]! << 24) >>> 0) + (key[o + 3]! << 16) + (key[o + 4]! << 8) + key[o + 5]!;
   }
   let v = 0;
-  for (let i = 0; i < 6; i++) v = v * 256 + (i < n ? key[i]! : 0);
+  for (let i = 0; i < 6; i++) v = v * 256 + (i < n ? key[offset + i]! : 0);
   return v;
 }
 
@@ -44,4 +45,25 @@ export interface LookupResult {
   type: ValueType;
   seq: number;
   value: Buffer;
+}
+
+/**
+ * Byte-wise compare of a[aStart, aEnd) with b[bStart, bEnd). A JS loop beats the
+ * native Buffer.compare binding for short keys, where the call costs more than
+ * the bytes; long keys still go native.
+ */
+export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const la = aEnd - aStart;
+  const lb = bEnd - bStart;
+  const n = la < lb ? la : lb;
+  if (n > 64) {
+    const c = Buffer.compare(a.subarray(aStart, aEnd), b.subarray(bStart, bEnd));
+    return c;
+  }
+  for (let i = 0; i < n; i++) {
+    const x = a[aStart + i]!;
+    const y = b[bStart + i]!;
+    if (x !== y) return x - y;
+  }
+  return la - lb;
 }

@@ -1,11 +1,13 @@
 import { LSM_DEFAULTS } from './defaults.js';
-import { keyPrefix48, ValueType } from './internal-key.js';
+import { compareBytes, keyPrefix48, ValueType } from './internal-key.js';
 
 /** One version of one key. `next[i]` is the successor at level i. */
 export class SkipNode {
   constructor(
     readonly key: Buffer,
     readonly prefix: number,
+    /** Bytes 6..11 as a number: structured keys (db_bench's, Raft-style) often share their first six. */
+    readonly prefix2: number,
     readonly seq: number,
     readonly type: ValueType,
     readonly value: Buffer,
@@ -28,7 +30,7 @@ export class SkipList {
 
   constructor(seed = 0x2545f491, maxHeight: number = LSM_DEFAULTS.skiplistMaxHeight) {
     this.maxHeight = maxHeight;
-    this.head = new SkipNode(Buffer.alloc(0), -1, 0, ValueType.Value, Buffer.alloc(0), new Array(maxHeight).fill(null));
+    this.head = new SkipNode(Buffer.alloc(0), -1, -1, 0, ValueType.Value, Buffer.alloc(0), new Array(maxHeight).fill(null));
     this.prev = new Array(maxHeight).fill(null);
     this.rng = seed | 1;
   }
@@ -49,20 +51,23 @@ export class SkipList {
   }
 
   /** Negative if node sorts before (key, prefix, seq). */
-  private static cmp(node: SkipNode, key: Buffer, prefix: number, seq: number): number {
+  private static cmp(node: SkipNode, key: Buffer, prefix: number, prefix2: number, seq: number): number {
     if (node.prefix !== prefix) return node.prefix < prefix ? -1 : 1;
-    const c = Buffer.compare(node.key, key);
+    if (node.prefix2 !== prefix2) return node.prefix2 < prefix2 ? -1 : 1;
+    const nk = node.key;
+    const c = compareBytes(nk, 0, nk.length, key, 0, key.length);
     if (c !== 0) return c;
     return seq - node.seq;
   }
 
   insert(key: Buffer, seq: number, type: ValueType, value: Buffer): void {
     const prefix = keyPrefix48(key);
+    const prefix2 = keyPrefix48(key, 6);
     let x = this.head;
     const prev = this.prev;
     for (let level = this.height - 1; level >= 0; level--) {
       let nx = x.next[level]!;
-      while (nx !== null && SkipList.cmp(nx, key, prefix, seq) < 0) {
+      while (nx !== null && SkipList.cmp(nx, key, prefix, prefix2, seq) < 0) {
         x = nx;
         nx = x.next[level]!;
       }
@@ -73,7 +78,7 @@ export class SkipList {
       for (let i = this.height; i < h; i++) prev[i] = this.head;
       this.height = h;
     }
-    const node = new SkipNode(key, prefix, seq, type, value, new Array(h));
+    const node = new SkipNode(key, prefix, prefix2, seq, type, value, new Array(h));
     for (let i = 0; i < h; i++) {
       node.next[i] = prev[i]!.next[i]!;
       prev[i]!.next[i] = node;
@@ -84,10 +89,11 @@ export class SkipList {
   /** First node >= (key, seq), or null. */
   seek(key: Buffer, seq: number): SkipNode | null {
     const prefix = keyPrefix48(key);
+    const prefix2 = keyPrefix48(key, 6);
     let x = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       let nx = x.next[level]!;
-      while (nx !== null && SkipList.cmp(nx, key, prefix, seq) < 0) {
+      while (nx !== null && SkipList.cmp(nx, key, prefix, prefix2, seq) < 0) {
         x = nx;
         nx = x.next[level]!;
       }

@@ -2,7 +2,7 @@ import { Block, BlockIterator } from './block.js';
 import { BlockCache } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom.js';
 import { CorruptionError } from './errors.js';
-import type { InternalIterator, LookupResult, ValueType } from './internal-key.js';
+import { compareBytes, keyPrefix48, type InternalIterator, type LookupResult, type ValueType } from './internal-key.js';
 import {
   BLOCK_TRAILER_BYTES,
   decodeFooter,
@@ -38,6 +38,12 @@ export type CorruptionListener = (err: CorruptionError) => void;
  * only then cached, so a damaged block is never served.
  */
 export class SSTableReader {
+  /** The index decoded once at open: last key of each block, its 48-bit prefix, and the block handle. */
+  private readonly idxKeys: Buffer[] = [];
+  private readonly idxPrefix: number[] = [];
+  private readonly idxOffset: number[] = [];
+  private readonly idxSize: number[] = [];
+
   private constructor(
     private readonly source: BlockSource,
     readonly fileNumber: number,
@@ -47,7 +53,34 @@ export class SSTableReader {
     private readonly filter: Buffer,
     readonly props: TableProperties,
     private readonly onCorruption: CorruptionListener | null,
-  ) {}
+  ) {
+    const it = index.iterator();
+    for (it.seekToFirst(); it.valid(); it.next()) {
+      const k = it.key();
+      const h = decodeHandle(it.value(), `${name} index`);
+      this.idxKeys.push(k);
+      this.idxPrefix.push(keyPrefix48(k));
+      this.idxOffset.push(h.offset);
+      this.idxSize.push(h.size);
+    }
+  }
+
+  /** Index of the first block whose last key is >= key (numBlocks if none). */
+  private findBlock(key: Buffer): number {
+    const prefix = keyPrefix48(key);
+    const keys = this.idxKeys;
+    const prefixes = this.idxPrefix;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const p = prefixes[mid]!;
+      const less = p !== prefix ? p < prefix : compareBytes(keys[mid]!, 0, keys[mid]!.length, key, 0, key.length) < 0;
+      if (less) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
   static open(
     source: BlockSource,
@@ -108,15 +141,14 @@ export class SSTableReader {
   /** Point lookup; `hash` is bloomHash(key), computed once by the caller for all tables. */
   get(key: Buffer, hash: number = bloomHash(key)): LookupResult | null {
     if (!bloomMayContain(this.filter, hash)) return null;
-    const idx = this.index.iterator();
-    idx.seek(key);
-    if (!idx.valid()) return null;
-    const block = this.readBlock(decodeHandle(idx.value(), `${this.name} index`));
+    const i = this.findBlock(key);
+    if (i >= this.idxKeys.length) return null;
+    const block = this.readBlock({ offset: this.idxOffset[i]!, size: this.idxSize[i]! });
     const it = block.iterator();
     it.seek(key);
     if (!it.valid() || it.compareKey(key) !== 0) return null;
-    // Copy the value out so the cache may drop the block.
-    return { type: it.type(), seq: it.seq(), value: Buffer.from(it.value()) };
+    // A view into the block; callers copy what they keep.
+    return { type: it.type(), seq: it.seq(), value: it.value() };
   }
 
   iterator(fillCache = true): InternalIterator {
