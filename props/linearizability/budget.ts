@@ -1,3 +1,5 @@
+import { CLOCK_EVERY_STEPS } from './defaults.js';
+
 /**
  * How much search the caller will pay for. Linearizability checking is
  * NP-complete, so a pathological history can take forever; the checker
@@ -11,9 +13,6 @@ export interface BudgetOptions {
   /** Time source for `timeoutMs`; defaults to `performance.now`. */
   readonly now?: () => number;
 }
-
-/** Reading the clock on every step would cost more than the step itself. */
-const CLOCK_EVERY_STEPS = 1024;
 
 export class Budget {
   private stepsTaken = 0;

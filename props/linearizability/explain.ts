@@ -1,12 +1,7 @@
+import { MAX_LISTED_IDS, MAX_PREDECESSORS, MAX_SHOWN_OPS, MAX_SHOWN_PREFIX_STEPS } from './defaults.js';
 import type { Model } from './model.js';
 import type { RankedOp } from './normalize.js';
 import type { ShrunkFailure } from './shrink.js';
-
-/** Beyond these, the report shows the tail nearest the failure; the result still carries everything. */
-const MAX_SHOWN_OPS = 40;
-const MAX_SHOWN_PREFIX_STEPS = 20;
-const MAX_LISTED_IDS = 12;
-const MAX_PREDECESSORS = 4;
 
 export interface ViolationContext<S, I, O> {
   readonly model: Model<S, I, O>;
@@ -37,7 +32,9 @@ export function explainViolation<S, I, O>(ctx: ViolationContext<S, I, O>): strin
   const ref = (op: RankedOp<I, O>): string => `#${op.id}`.padEnd(idWidth);
 
   const lines: string[] = [];
-  lines.push(`Not linearizable (model ${model.name}), key ${key}.`);
+  // Keys are raw strings; an empty or padded one would vanish from the sentence.
+  const shownKey = key !== '' && key.trim() === key ? key : JSON.stringify(key);
+  lines.push(`Not linearizable (model ${model.name}), key ${shownKey}.`);
   if (cutRank === Infinity) {
     lines.push(`The failing sub-history is the whole partition of this key: ${ops.length} operation(s).`);
   } else {

@@ -67,6 +67,7 @@
 export { checkEvents, checkOperations } from './check.js';
 export type { CheckOptions, CheckResult, CheckStats, Inconclusive, Linearizable, NotLinearizable } from './check.js';
 export { InvalidHistoryError, InvalidPartitionError } from './errors.js';
+export { done, failed, pending, toOperation } from './history-builders.js';
 export type { ClientId, FailedOperation, HistoryEvent, HistoryOp, OkOperation, OpId, Operation, PendingOperation } from './history.js';
 export { kv, kvModel } from './kv-model.js';
 export type { KvInput, KvOutput } from './kv-model.js';

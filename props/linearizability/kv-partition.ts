@@ -1,10 +1,8 @@
+import { LABEL_MAX_KEYS } from './defaults.js';
 import type { Partition } from './model.js';
 
 /** What partitioning needs to know of a KV operation. */
 export type KvFootprint = { readonly kind: 'point'; readonly key: string } | { readonly kind: 'range'; readonly start: string; readonly end: string };
-
-/** Labels of merged partitions list at most this many keys; a failure report should stay readable. */
-const LABEL_MAX_KEYS = 6;
 
 /**
  * Group operations so that each group can be checked alone, soundly.

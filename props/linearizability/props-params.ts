@@ -24,10 +24,24 @@ export function assertProperty<Ts>(property: fc.IProperty<Ts>, testFileUrl: stri
   try {
     fc.assert(property, { seed, numRuns });
   } catch (error) {
-    const replay = `PROPS_SEED=${seed} npx vitest run ${relative(process.cwd(), fileURLToPath(testFileUrl))}`;
-    console.error(`Property failed with seed ${seed}. Replay: ${replay}`);
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n\nReplay: ${replay}`, { cause: error });
+    throw withReplay(error, seed, testFileUrl);
   }
+}
+
+/** `assertProperty` for `fc.asyncProperty` (simulated clusters, recorders fed by promises). */
+export async function assertAsyncProperty<Ts>(property: fc.IAsyncProperty<Ts>, testFileUrl: string, defaultRuns = 100): Promise<void> {
+  const { seed, numRuns } = propsParameters(defaultRuns);
+  try {
+    await fc.assert(property, { seed, numRuns });
+  } catch (error) {
+    throw withReplay(error, seed, testFileUrl);
+  }
+}
+
+function withReplay(error: unknown, seed: number, testFileUrl: string): Error {
+  const replay = `PROPS_SEED=${seed} npx vitest run ${relative(process.cwd(), fileURLToPath(testFileUrl))}`;
+  console.error(`Property failed with seed ${seed}. Replay: ${replay}`);
+  return new Error(`${error instanceof Error ? error.message : String(error)}\n\nReplay: ${replay}`, { cause: error });
 }
 
 function parseInteger(name: string, text: string): number {

@@ -4,7 +4,7 @@ import { checkOperations } from './check.js';
 import type { Operation } from './history.js';
 import { kvModel, type KvInput, type KvOutput } from './kv-model.js';
 import type { KvState } from './kv-state.js';
-import { assertProperty } from './props-params.js';
+import { assertProperty, propsParameters } from './props-params.js';
 
 type KvOp = Operation<KvInput, KvOutput>;
 
@@ -38,6 +38,7 @@ function bruteForce(ops: readonly KvOp[]): boolean {
   return extend(kvModel.init(), 0);
 }
 
+const RUNS = 1000;
 const KEYS = ['a', 'b'];
 const VALUES = ['1', '2'];
 
@@ -85,9 +86,10 @@ describe('the checker against a brute-force enumeration of orders', () => {
         expect(result.verdict).toBe(expected ? 'linearizable' : 'not-linearizable');
       }),
       import.meta.url,
-      1000,
+      RUNS,
     );
-    // Both verdicts must be exercised, or the agreement means little.
-    expect(violations).toBeGreaterThan(0);
+    // Both verdicts must be exercised, or the agreement means little (a
+    // tiny PROPS_RUNS may legitimately see none).
+    if (propsParameters(RUNS).numRuns >= 100) expect(violations).toBeGreaterThan(0);
   });
 });
