@@ -1,5 +1,7 @@
 import { RealClock, type Clock } from '../runtime/clock.js';
 import { BlockCache } from './block-cache.js';
+import { encodeSnapshot, restoreSnapshot } from './engine-snapshot.js';
+import { decodeChunk, encodeChunk } from './range-transfer.js';
 import { bloomHash } from './bloom.js';
 import { estimatePendingCompactionBytes, pickCompaction, type LevelOptions, type PickedCompaction } from './compaction-picker.js';
 import { LSM_DEFAULTS } from './defaults.js';
@@ -898,6 +900,64 @@ export class LsmEngine {
       v.unref();
       if (!v.pinned) this.pinned.delete(v);
     }
+  }
+
+  /**
+   * A snapshot of the whole engine (file set + manifest edit + table bytes)
+   * for Raft. The memtable is flushed first so the snapshot holds every
+   * applied write; `appliedIndex` inside says where the Raft log resumes.
+   */
+  async createSnapshot(): Promise<Buffer> {
+    await this.flush();
+    return encodeSnapshot(this.readFileSet());
+  }
+
+  /** Replaces the engine in `options.dir` with `snapshot` and opens it. */
+  static async restore(options: EngineOptions, snapshot: Buffer): Promise<LsmEngine> {
+    restoreSnapshot(options.fs, options.dir, snapshot);
+    return LsmEngine.open(options);
+  }
+
+  /**
+   * The global keyspace's entries in [start, end) as checksummed chunks of
+   * about `exportChunkBytes`, for moving a key range to another group.
+   */
+  *exportRange(start?: Uint8Array, end?: Uint8Array): Generator<Buffer, void, undefined> {
+    let batch: Entry[] = [];
+    let bytes = 0;
+    for (const e of this.iterate('global', { start, end })) {
+      batch.push(e);
+      bytes += e.key.length + e.value.length + 8;
+      if (bytes >= this.o.exportChunkBytes) {
+        yield encodeChunk(batch);
+        batch = [];
+        bytes = 0;
+      }
+    }
+    if (batch.length > 0) yield encodeChunk(batch);
+  }
+
+  /** Writes an exported chunk into the global keyspace as one atomic batch; returns the entry count. */
+  async importRange(chunk: Buffer, opts: WriteOptions = {}): Promise<number> {
+    const entries = decodeChunk(chunk);
+    await this.write(
+      entries.map((e) => ({ keyspace: 'global' as const, key: e.key, value: e.value })),
+      opts,
+    );
+    return entries.length;
+  }
+
+  /** Deletes every live key of a keyspace in [start, end) (after a range moved away); returns the count. */
+  async deleteRange(keyspace: Keyspace, start?: Uint8Array, end?: Uint8Array, opts: WriteOptions = {}): Promise<number> {
+    const keys = [...this.iterate(keyspace, { start, end })].map((e) => e.key);
+    const batchSize = 1000;
+    for (let i = 0; i < keys.length; i += batchSize) {
+      await this.write(
+        keys.slice(i, i + batchSize).map((key) => ({ keyspace, key })),
+        i + batchSize >= keys.length ? opts : {},
+      );
+    }
+    return keys.length;
   }
 
   stats(): EngineStats {

@@ -38,6 +38,8 @@ export class MemoryLogStore implements LogStore {
   private waiting: (() => void)[] = [];
   /** Number of sync() calls that made something durable: tests use it to check group commit. */
   syncCount = 0;
+  /** Set on the instance a crash left behind: its late writes must not reach the disk image. */
+  private fenced = false;
 
   constructor(readonly syncMode: 'immediate' | 'manual' = 'immediate') {
     const empty: LogImage = { hardState: EMPTY_HARD_STATE, snapshot: EMPTY_SNAPSHOT, dummyIndex: 0, dummyTerm: 0, entries: [] };
@@ -77,6 +79,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   save(batch: PersistBatch): Promise<void> {
+    if (this.fenced) return new Promise(() => undefined);
     try {
       applyBatch(this.current, batch);
     } catch (e) {
@@ -91,6 +94,7 @@ export class MemoryLogStore implements LogStore {
 
   /** Makes every write so far durable and resolves the saves waiting for it. */
   sync(): void {
+    if (this.fenced) return;
     this.durable = cloneImage(this.current);
     this.syncCount++;
     const w = this.waiting;
@@ -102,6 +106,20 @@ export class MemoryLogStore implements LogStore {
     return this.waiting.length > 0;
   }
 
+  /**
+   * The store a node restarted after a power cut sees: what was synced. This
+   * instance is fenced, so a member of the dead incarnation still running
+   * its Ready loop cannot write into the new one's log.
+   */
+  recoverAfterCrash(): MemoryLogStore {
+    this.fenced = true;
+    this.waiting = [];
+    const next = new MemoryLogStore(this.syncMode);
+    next.current = cloneImage(this.durable);
+    next.durable = cloneImage(this.durable);
+    return next;
+  }
+
   /** Power cut: unsynced writes vanish; pending saves never resolve. */
   crash(): void {
     this.current = cloneImage(this.durable);
@@ -109,6 +127,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   async createSnapshot(index: number, confState: ConfState, data: Uint8Array, keepEntries: number): Promise<void> {
+    if (this.fenced) return;
     // Snapshots cover applied, hence already durable, entries, so both images take it.
     for (const img of [this.current, this.durable]) {
       if (index <= img.snapshot.meta.index) continue;
