@@ -71,3 +71,16 @@ export const MAX_APPLY_BYTES_PER_READY = 4 * 1024 * 1024;
  * an evicted client gets SESSION_EXPIRED, never a double apply.
  */
 export const MAX_CLIENT_SESSIONS = 10_000;
+
+/**
+ * Ticks (10 s at 100 ms) a member keeps a client's write or read waiting
+ * before answering TIMEOUT; long enough for an election plus catch-up, short
+ * enough that waiters of entries lost in a leader change do not pile up.
+ */
+export const REQUEST_TIMEOUT_TICKS = 100;
+
+/** A client's wait for one attempt: a few election timeouts, so a leader change fits in one or two. */
+export const CLIENT_ASK_TIMEOUT_MS = 3000;
+
+/** Attempts before a client reports the outcome unknown; enough to walk a 5-member group twice. */
+export const CLIENT_MAX_ATTEMPTS = 10;

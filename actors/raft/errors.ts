@@ -46,3 +46,20 @@ export class ConfChangeRejectedError extends EdgeKVError {
     super('CONF_CHANGE_REJECTED', `membership change rejected: ${reason}`);
   }
 }
+
+/**
+ * A client request got no definite answer after all its attempts. For a
+ * write the outcome is unknown: it may have been applied (once).
+ */
+export class RequestOutcomeUnknownError extends EdgeKVError {
+  constructor(readonly op: string, readonly attempts: number, readonly lastError: string) {
+    super('OUTCOME_UNKNOWN', `${op} got no definite answer after ${attempts} attempts (last: ${lastError}); it may or may not have been applied`);
+  }
+}
+
+/** The group answered a request with a definite refusal (session expired, bad command, ...). */
+export class RequestRejectedError extends EdgeKVError {
+  constructor(readonly reason: string, message: string) {
+    super('REQUEST_REJECTED', message);
+  }
+}

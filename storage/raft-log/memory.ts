@@ -38,6 +38,11 @@ export class MemoryLogStore implements LogStore {
   private waiting: (() => void)[] = [];
   /** Number of sync() calls that made something durable: tests use it to check group commit. */
   syncCount = 0;
+  /**
+   * In 'manual' mode, called when a save finds nothing waiting for sync yet:
+   * the simulator schedules the fsync's completion in virtual time here.
+   */
+  onUnsynced: (() => void) | undefined;
   /** Set on the instance a crash left behind: its late writes must not reach the disk image. */
   private fenced = false;
 
@@ -89,7 +94,10 @@ export class MemoryLogStore implements LogStore {
       this.sync();
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (this.waiting.length === 1) this.onUnsynced?.();
+    });
   }
 
   /** Makes every write so far durable and resolves the saves waiting for it. */

@@ -1,0 +1,107 @@
+import type { ActorSystem } from '../../runtime/actor-system.js';
+import type { Address } from '../../runtime/address.js';
+import { AskTimeoutError, EdgeKVError } from '../../runtime/errors.js';
+import * as D from './defaults.js';
+import { RequestOutcomeUnknownError, RequestRejectedError } from './errors.js';
+import type { KvCommand, KvResult } from './kv/commands.js';
+import type { MemberReply, RaftMemberMessage } from './member-messages.js';
+import type { NodeId } from './types.js';
+
+export interface RaftClientOptions {
+  readonly askTimeoutMs?: number;
+  readonly maxAttempts?: number;
+}
+
+/**
+ * A client of one Raft group, with a session: each request gets a request id
+ * that its retries reuse, so a write retried after a timeout or a leader
+ * change is applied once. It follows leader hints and otherwise tries the
+ * members in turn. One request at a time.
+ */
+export class RaftClient {
+  private clientId = 0;
+  private nextRequestId = 1;
+  private leader: NodeId | undefined;
+  private rr = 0;
+  private readonly ids: NodeId[];
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly members: ReadonlyMap<NodeId, Address>,
+    private readonly opts: RaftClientOptions = {},
+  ) {
+    this.ids = [...members.keys()];
+  }
+
+  get id(): number {
+    return this.clientId;
+  }
+
+  async register(): Promise<void> {
+    const nonce = 1 + Math.floor(this.system.random.next() * 2 ** 40);
+    const r = await this.request({ clientId: 0, requestId: nonce, firstUnacked: 0, command: { op: 'register' } }, 'register');
+    if (r.ok && r.op === 'register') this.clientId = r.clientId;
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    await this.write({ op: 'put', key, value });
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.write({ op: 'delete', key });
+  }
+
+  /** Linearizable read (ReadIndex at the leader). */
+  async get(key: string): Promise<Uint8Array | null> {
+    const r = await this.attempts('get', (to) =>
+      this.ask(to, { kind: 'get', key, consistency: 'linearizable' }),
+    );
+    if (r.ok && r.op === 'get') return r.value === null ? null : new Uint8Array(r.value);
+    throw new RequestRejectedError('unexpected', `unexpected answer to get: ${JSON.stringify(r)}`);
+  }
+
+  private async write(command: KvCommand): Promise<KvResult> {
+    if (this.clientId === 0) await this.register();
+    const requestId = this.nextRequestId++;
+    const res = await this.request({ clientId: this.clientId, requestId, firstUnacked: requestId, command }, command.op);
+    return res;
+  }
+
+  private request(request: Extract<RaftMemberMessage, { kind: 'propose' }>['request'], op: string): Promise<KvResult> {
+    return this.attempts(op, (to) => this.ask(to, { kind: 'propose', request }));
+  }
+
+  private async attempts(op: string, send: (to: NodeId) => Promise<MemberReply>): Promise<KvResult> {
+    const max = this.opts.maxAttempts ?? D.CLIENT_MAX_ATTEMPTS;
+    let last = 'none';
+    for (let attempt = 1; attempt <= max; attempt++) {
+      const to = this.leader ?? this.ids[this.rr++ % this.ids.length]!;
+      let reply: MemberReply;
+      try {
+        reply = await send(to);
+      } catch (e) {
+        if (!(e instanceof AskTimeoutError) && !(e instanceof EdgeKVError)) throw e;
+        last = e.message;
+        this.leader = undefined;
+        continue;
+      }
+      if (reply.ok) {
+        if (!reply.result.ok) {
+          throw new RequestRejectedError(reply.result.error, reply.result.message);
+        }
+        this.leader = to;
+        return reply.result;
+      }
+      last = `${reply.code}: ${reply.message}`;
+      this.leader = reply.code === 'NOT_LEADER' && reply.leaderId !== undefined && reply.leaderId !== to ? reply.leaderId : undefined;
+    }
+    throw new RequestOutcomeUnknownError(op, max, last);
+  }
+
+  private ask(to: NodeId, msg: RaftMemberMessage): Promise<MemberReply> {
+    const addr = this.members.get(to)!;
+    return this.system.ref<RaftMemberMessage>(addr).ask<MemberReply>(msg, {
+      timeoutMs: this.opts.askTimeoutMs ?? D.CLIENT_ASK_TIMEOUT_MS,
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import type { ConfChange } from './conf-change.js';
+import type { KvRequest, KvResult } from './kv/commands.js';
+import type { Message } from './messages.js';
+import type { RaftStatus } from './core.js';
+import type { NodeId } from './types.js';
+
+/** What a raft-member actor accepts. Peers send `raft`; clients `ask` the rest. */
+export type RaftMemberMessage =
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'raft'; readonly message: Message }
+  /** A write (or a read through the log); answered with a MemberReply once applied here. */
+  | { readonly kind: 'propose'; readonly request: KvRequest }
+  /** A read: linearizable via ReadIndex, or serializable from this member's state. */
+  | { readonly kind: 'get'; readonly key: string; readonly consistency: 'linearizable' | 'serializable' }
+  | { readonly kind: 'confChange'; readonly change: ConfChange }
+  | { readonly kind: 'transferLeader'; readonly to: NodeId }
+  | { readonly kind: 'status' }
+  /** Internal: the Ready loop failed (e.g. the disk); the actor fails so its supervisor acts. */
+  | { readonly kind: 'fatal'; readonly message: string };
+
+export type MemberErrorCode =
+  | 'NOT_LEADER'
+  | 'PROPOSAL_DROPPED'
+  | 'CONF_CHANGE_REJECTED'
+  | 'TIMEOUT'
+  | 'INVALID_ARGUMENT';
+
+/** Errors travel as values: they cross the wire as plain data. */
+export type MemberReply =
+  | { readonly ok: true; readonly result: KvResult }
+  | { readonly ok: false; readonly code: MemberErrorCode; readonly message: string; readonly leaderId?: NodeId };
+
+export type StatusReply = Omit<RaftStatus, 'progress'> & { readonly progress: [NodeId, unknown][] };

@@ -1,0 +1,278 @@
+import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { EdgeKVError } from '../../runtime/errors.js';
+import { decodeConfChange } from './conf-change.js';
+import type { RaftConfig } from './config.js';
+import { RaftCore, type Ready } from './core.js';
+import * as D from './defaults.js';
+import { encodeRequest } from './kv/commands.js';
+import type { KvApplied, KvStateMachine } from './kv/kv-state-machine.js';
+import type { MemberErrorCode, MemberReply, RaftMemberMessage, StatusReply } from './member-messages.js';
+import type { LogStore } from './storage.js';
+import type { Entry, NodeId } from './types.js';
+
+export interface RaftMemberOptions {
+  readonly id: NodeId;
+  /** The group's founding voters (the same list on every member, including later joiners). */
+  readonly peers: readonly NodeId[];
+  /** Where the member with id `to` lives. */
+  readonly peerRef: (to: NodeId, ctx: ActorContext<RaftMemberMessage>) => ActorRef<RaftMemberMessage>;
+  readonly store: LogStore;
+  /** Called at every (re)start for a fresh, empty state machine. */
+  readonly stateMachine: () => KvStateMachine;
+  readonly raft?: Omit<RaftConfig, 'id' | 'peers' | 'applied'>;
+  readonly tickMs?: number;
+  readonly snapshotEveryEntries?: number;
+  readonly snapshotCatchupEntries?: number;
+  /** Ticks a client waits for its write to apply here before getting TIMEOUT (outcome unknown). */
+  readonly requestTimeoutTicks?: number;
+}
+
+interface Waiter {
+  readonly replyTo: ActorRef<unknown>;
+  readonly deadlineTick: number;
+}
+
+interface PendingRead {
+  readonly replyTo: ActorRef<unknown>;
+  readonly key: string;
+  readonly deadlineTick: number;
+  /** Known once the ReadIndex answer arrives. */
+  index?: number;
+}
+
+/**
+ * A Raft group member: wraps the pure core with the runtime's clock
+ * (ticks), transport (peer refs) and a log store. The Ready loop runs beside
+ * message handling: while one Ready is being made durable, new proposals keep
+ * stepping into the core, and the next Ready carries all of them into one
+ * durable commit (group commit). Nothing leaves the member before the Ready
+ * that produced it is durable.
+ */
+export class RaftMember implements Actor<RaftMemberMessage> {
+  private core!: RaftCore;
+  private sm!: KvStateMachine;
+  private ctx!: ActorContext<RaftMemberMessage>;
+  private flushing = false;
+  private stopped = false;
+  private ticks = 0;
+  private lastSnapshotIndex = 0;
+  private readonly writes = new Map<string, Waiter[]>();
+  private readonly reads = new Map<string, PendingRead>();
+  private nextReadId = 1;
+
+  constructor(private readonly opts: RaftMemberOptions) {}
+
+  static props(opts: RaftMemberOptions): Props<RaftMemberMessage> {
+    return { create: () => new RaftMember(opts) };
+  }
+
+  preStart(ctx: ActorContext<RaftMemberMessage>): void {
+    this.ctx = ctx;
+    this.sm = this.opts.stateMachine();
+    const snap = this.opts.store.snapshot();
+    if (snap.meta.index > 0) this.sm.restore(snap.data);
+    this.lastSnapshotIndex = snap.meta.index;
+    this.core = new RaftCore(
+      { ...this.opts.raft, id: this.opts.id, peers: this.opts.peers, applied: snap.meta.index },
+      this.opts.store,
+      ctx.random,
+    );
+    ctx.startTimer('tick', this.opts.tickMs ?? D.TICK_INTERVAL_MS, { kind: 'tick' }, { repeat: true });
+  }
+
+  postStop(): void {
+    this.stopped = true;
+  }
+
+  receive(msg: RaftMemberMessage, ctx: ActorContext<RaftMemberMessage>): void {
+    this.ctx = ctx;
+    switch (msg.kind) {
+      case 'tick':
+        this.ticks++;
+        this.core.tick();
+        this.expireWaiters();
+        break;
+      case 'raft':
+        this.core.step(msg.message);
+        break;
+      case 'propose':
+        this.propose(msg, ctx);
+        break;
+      case 'get':
+        this.get(msg, ctx);
+        break;
+      case 'confChange':
+        this.localCall(ctx, () => this.core.proposeConfChange(msg.change), 'CONF_CHANGE_REJECTED');
+        break;
+      case 'transferLeader':
+        this.localCall(ctx, () => this.core.transferLeadership(msg.to), 'INVALID_ARGUMENT');
+        break;
+      case 'status': {
+        const s = this.core.status();
+        const reply: StatusReply = { ...s, progress: [...s.progress.entries()] };
+        ctx.reply(reply);
+        break;
+      }
+      case 'fatal':
+        throw new EdgeKVError('RAFT_MEMBER_FAILED', msg.message);
+    }
+    this.scheduleFlush();
+  }
+
+  private localCall(ctx: ActorContext<RaftMemberMessage>, fn: () => void, code: 'CONF_CHANGE_REJECTED' | 'INVALID_ARGUMENT'): void {
+    try {
+      fn();
+      if (ctx.sender) ctx.reply({ ok: true, result: { ok: true, op: 'noop' } } satisfies MemberReply);
+    } catch (e) {
+      if (ctx.sender) ctx.reply(this.errorReply(e, code));
+    }
+  }
+
+  private propose(msg: Extract<RaftMemberMessage, { kind: 'propose' }>, ctx: ActorContext<RaftMemberMessage>): void {
+    const sender = ctx.sender;
+    try {
+      this.core.propose(encodeRequest(msg.request));
+    } catch (e) {
+      if (sender) ctx.reply(this.errorReply(e, 'PROPOSAL_DROPPED'));
+      return;
+    }
+    if (!sender) return;
+    // Every member applies every entry, so whichever member took the request answers it,
+    // even if it only forwarded the proposal.
+    const key = waiterKey(msg.request.clientId, msg.request.requestId);
+    const list = this.writes.get(key) ?? [];
+    list.push({ replyTo: sender, deadlineTick: this.ticks + (this.opts.requestTimeoutTicks ?? D.REQUEST_TIMEOUT_TICKS) });
+    this.writes.set(key, list);
+  }
+
+  private get(msg: Extract<RaftMemberMessage, { kind: 'get' }>, ctx: ActorContext<RaftMemberMessage>): void {
+    const sender = ctx.sender;
+    if (!sender) return;
+    if (msg.consistency === 'serializable') {
+      ctx.reply({ ok: true, result: { ok: true, op: 'get', value: this.sm.get(msg.key) } } satisfies MemberReply);
+      return;
+    }
+    const id = `${this.opts.id}:${this.nextReadId++}`;
+    try {
+      this.core.readIndex(new Uint8Array(Buffer.from(id)));
+    } catch (e) {
+      ctx.reply(this.errorReply(e, 'NOT_LEADER'));
+      return;
+    }
+    this.reads.set(id, {
+      replyTo: sender,
+      key: msg.key,
+      deadlineTick: this.ticks + (this.opts.requestTimeoutTicks ?? D.REQUEST_TIMEOUT_TICKS),
+    });
+  }
+
+  private errorReply(e: unknown, fallback: MemberErrorCode): MemberReply {
+    if (e instanceof EdgeKVError) {
+      const leaderId = (e as { leaderId?: NodeId }).leaderId;
+      const code = e.code === 'NOT_LEADER' || e.code === 'PROPOSAL_DROPPED' || e.code === 'CONF_CHANGE_REJECTED' ? e.code : fallback;
+      return { ok: false, code, message: e.message, ...(leaderId ? { leaderId } : {}) };
+    }
+    throw e;
+  }
+
+  private expireWaiters(): void {
+    const timeout = (replyTo: ActorRef<unknown>): void =>
+      replyTo.tell({ ok: false, code: 'TIMEOUT', message: 'not applied in time; the outcome is unknown, retry with the same request id' } satisfies MemberReply);
+    for (const [key, list] of this.writes) {
+      const live = list.filter((w) => {
+        if (w.deadlineTick > this.ticks) return true;
+        timeout(w.replyTo);
+        return false;
+      });
+      if (live.length === 0) this.writes.delete(key);
+      else this.writes.set(key, live);
+    }
+    for (const [id, r] of this.reads) {
+      if (r.deadlineTick <= this.ticks) {
+        this.reads.delete(id);
+        timeout(r.replyTo);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- Ready loop
+
+  private scheduleFlush(): void {
+    if (this.flushing || !this.core.hasReady()) return;
+    this.flushing = true;
+    void this.flushLoop();
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (!this.stopped && this.core.hasReady()) {
+        const rd = this.core.ready();
+        await this.handleReady(rd);
+        if (this.stopped) return;
+        this.core.advance(rd);
+        this.serveReads();
+        await this.maybeSnapshot();
+      }
+    } catch (e) {
+      // The log store failed: this member cannot keep its promises; fail the actor.
+      if (!this.stopped) this.ctx.self.tell({ kind: 'fatal', message: `raft ready loop failed: ${(e as Error).message}` });
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+      await this.opts.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
+    }
+    if (this.stopped) return;
+    for (const m of rd.messages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+    if (rd.snapshot) {
+      this.sm.restore(rd.snapshot.data);
+      this.lastSnapshotIndex = rd.snapshot.meta.index;
+    }
+    for (const e of rd.committedEntries) this.apply(e);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(Buffer.from(rs.context).toString());
+      if (r) r.index = rs.index;
+    }
+  }
+
+  private apply(e: Entry): void {
+    if (e.type === 'confChange') {
+      this.core.applyConfChange(decodeConfChange(e.data));
+      this.sm.apply(e);
+      return;
+    }
+    const out: KvApplied = this.sm.apply(e);
+    if (out.clientId === 0 && out.requestId === 0) return;
+    const key = waiterKey(out.clientId, out.requestId);
+    const list = this.writes.get(key);
+    if (!list) return;
+    this.writes.delete(key);
+    for (const w of list) w.replyTo.tell({ ok: true, result: out.result } satisfies MemberReply);
+  }
+
+  private serveReads(): void {
+    const applied = this.core.log.applied;
+    for (const [id, r] of this.reads) {
+      if (r.index === undefined || r.index > applied) continue;
+      this.reads.delete(id);
+      r.replyTo.tell({ ok: true, result: { ok: true, op: 'get', value: this.sm.get(r.key) } } satisfies MemberReply);
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    const applied = this.core.log.applied;
+    const every = this.opts.snapshotEveryEntries ?? D.SNAPSHOT_EVERY_ENTRIES;
+    if (applied - this.lastSnapshotIndex < every) return;
+    const keep = this.opts.snapshotCatchupEntries ?? D.SNAPSHOT_CATCHUP_ENTRIES;
+    this.lastSnapshotIndex = applied;
+    await this.opts.store.createSnapshot(applied, this.core.confState(), this.sm.snapshot(), keep);
+  }
+}
+
+function waiterKey(clientId: number, requestId: number): string {
+  return `${clientId}:${requestId}`;
+}
