@@ -25,6 +25,8 @@ export const runtimeDefaults = {
   reconnectMaxMs: 5_000,
   /** After closing a TCP link, how long the peer gets to close its side before the socket is destroyed. */
   tcpCloseGraceMs: 1_000,
+  /** Unsent bytes a TCP socket may hold before its link stops writing and queues (bounded) instead: a slow peer cannot make us buffer without limit, yet a burst of full frames fits. */
+  maxSocketBufferBytes: 64 * 1024 * 1024,
   /** Envelopes a TCP link holds while reconnecting (~100 B each, so ~1 MB); beyond that, sends fail fast to dead letters as unreachable. */
   maxQueuedWhileDisconnected: 10_000,
   /** Recent dead letters kept for inspection (`deadLetters.recent`). */

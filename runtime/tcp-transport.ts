@@ -27,6 +27,7 @@ export interface TcpTransportOptions {
   reconnectBaseMs?: number;
   reconnectMaxMs?: number;
   maxQueuedWhileDisconnected?: number;
+  maxSocketBufferBytes?: number;
 }
 
 export interface DialOptions {
@@ -61,6 +62,7 @@ export class TcpTransport {
       reconnectBaseMs: options.reconnectBaseMs ?? runtimeDefaults.reconnectBaseMs,
       reconnectMaxMs: options.reconnectMaxMs ?? runtimeDefaults.reconnectMaxMs,
       maxQueuedWhileDisconnected: options.maxQueuedWhileDisconnected ?? runtimeDefaults.maxQueuedWhileDisconnected,
+      maxSocketBufferBytes: options.maxSocketBufferBytes ?? runtimeDefaults.maxSocketBufferBytes,
     };
   }
 
@@ -137,9 +139,10 @@ export class TcpTransport {
 }
 
 /**
- * One peer over TCP. While the socket is down (dialed links only) envelopes
- * queue, up to `maxQueuedWhileDisconnected`; past that `send` returns false and
- * the system dead-letters the envelope as unreachable. Envelopes written to a
+ * One peer over TCP. While the socket is down (dialed links only), or holds
+ * more than `maxSocketBufferBytes` unsent, envelopes queue, up to
+ * `maxQueuedWhileDisconnected`; past that `send` returns false and the system
+ * dead-letters the envelope as unreachable. Envelopes written to a
  * socket that then dies are lost (at-most-once, like any actor message).
  */
 export class TcpLink implements Link {
@@ -185,9 +188,10 @@ export class TcpLink implements Link {
 
   send(envelope: RemoteEnvelope): boolean {
     if (this.state === 'closed') return false;
-    if (this.state !== 'open' && this.batch.size >= this.transport.settings.maxQueuedWhileDisconnected) return false;
+    const flowing = this.state === 'open' && !this.congested;
+    if (!flowing && this.batch.size >= this.transport.settings.maxQueuedWhileDisconnected) return false;
     this.batch.push(envelope);
-    if (this.state !== 'open') return true;
+    if (!flowing) return true;
     if (this.batch.size >= runtimeDefaults.maxEnvelopesPerBatch) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -245,6 +249,9 @@ export class TcpLink implements Link {
       this.transport.log(this.state === 'open' ? 'warn' : 'debug', 'tcp socket error', { link: this.description, error: error.message });
     });
     socket.on('close', () => this.onSocketClosed(socket));
+    socket.on('drain', () => {
+      if (this.socket === socket) this.flush();
+    });
   }
 
   private startHandshake(): void {
@@ -404,9 +411,18 @@ export class TcpLink implements Link {
     this.transport.router.addRoute(name, this);
   }
 
+  /**
+   * The peer reads slower than we write: hold envelopes (bounded, like while
+   * disconnected) until the socket drains, rather than buffer without limit.
+   */
+  private get congested(): boolean {
+    const socket = this.socket;
+    return socket !== undefined && socket.writableLength > this.transport.settings.maxSocketBufferBytes;
+  }
+
   private readonly flush = (): void => {
     this.flushQueued = false;
-    if (this.state !== 'open' || this.batch.size === 0) return;
+    if (this.state !== 'open' || this.batch.size === 0 || this.congested) return;
     const { frames, tooLarge } = this.batch.takeFrames(this.transport.settings.maxFrameBytes);
     for (const body of frames) this.writeFrame(body);
     const system = this.transport.router.system;

@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decode, encode } from './codec.js';
@@ -226,6 +226,44 @@ describe('TCP transport between two actor systems', () => {
     await until(() => link.isOpen, 'the link to reconnect');
     await expect(remote.ask({ kind: 'get' }, { timeoutMs: 5000 })).resolves.toEqual([...Array(100).keys()]);
     expect(a.log.find('tcp link up')).toHaveLength(2);
+  });
+
+  it('stops writing to a peer that does not read, queues (bounded) and dead-letters the overflow', async () => {
+    const accepted: Socket[] = [];
+    const server = createServer((socket) => {
+      accepted.push(socket);
+      const scratch = new ActorSystem({ name: 'scratch', logger: new MemoryLogger() });
+      const decoder = new FrameDecoder(1 << 20);
+      socket.on('error', () => undefined);
+      socket.write(encodeFrame(encode({ t: 'hello', v: 1, nonce: randomBytes(32) })));
+      socket.on('data', (chunk: Buffer) =>
+        decoder.push(chunk, (body) => {
+          const message = decode<{ t: string; nonce: Uint8Array }>(body, scratch);
+          if (message.t === 'hello') socket.write(encodeFrame(encode({ t: 'proof', name: 'slow', mac: proofFor(Buffer.from(secret), message.nonce, 'slow') })));
+          else socket.pause(); // authenticated, and from now on reads nothing
+        }),
+      );
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          for (const socket of accepted) socket.destroy(); // paused: it would never notice the other end leave
+        }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as { port: number }).port;
+    const a = node('a', { maxSocketBufferBytes: 256 * 1024, maxQueuedWhileDisconnected: 50 });
+    const link = a.transport.dial(`127.0.0.1:${port}`);
+    await expect(link.ready).resolves.toBe('slow');
+    const slow = a.system.ref({ system: 'slow', path: 'sink' });
+    const payload = 'z'.repeat(16 * 1024);
+    for (let i = 0; i < 4000 && a.system.deadLetters.byReason.unreachable === 0; i++) {
+      slow.tell(payload);
+      if (i % 16 === 15) await new Promise((r) => setImmediate(r));
+    }
+    expect(a.system.deadLetters.byReason.unreachable).toBeGreaterThan(0);
+    expect(link.isOpen).toBe(true);
   });
 
   it('rejects a dial to a peer with an unexpected system name', async () => {
