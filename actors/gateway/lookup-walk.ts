@@ -72,6 +72,11 @@ export class LookupWalk<R> {
     return this.ask(namer);
   }
 
+  /** How the walk ended, if it has. */
+  result(): WalkStep<R> | undefined {
+    return this.finished;
+  }
+
   /** Peers that did not answer on this walk (the actor also drops them from its own tables). */
   suspects(): RingId[] {
     return [...this.timedOut];

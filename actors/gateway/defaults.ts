@@ -1,0 +1,76 @@
+/**
+ * Gateway defaults, each with its reason. Change them here, not at call sites.
+ * Periods assume edge RTTs of 5–50 ms (the EdgeKV paper emulates 5 ms) and
+ * rings of tens to a few hundred gateways, where membership changes are rare
+ * (minutes) compared with these periods.
+ */
+export const gatewayDefaults = {
+  /**
+   * r. Chord wants r = Θ(log N) for N nodes; 4 covers log₂ of rings up to 16
+   * gateways outright and survives any 3 consecutive gateway failures at once,
+   * which for failure-independent edge sites is already rare. Raise it for
+   * large rings (lookups do not get longer: the list is only a fallback route).
+   */
+  successorListLength: 4,
+  /**
+   * stabilize: 1 s keeps a joined gateway reachable from its predecessor
+   * within about a second and the list of successors fresh, at one ask per
+   * gateway per second — negligible traffic.
+   */
+  stabilizeMs: 1_000,
+  /**
+   * fix_fingers: each tick refreshes one finger (and every following finger
+   * that the same answer settles), so a full pass takes about log₂N ticks;
+   * 500 ms gives fresh fingers within a few seconds on rings of hundreds.
+   */
+  fixFingersMs: 500,
+  /**
+   * check_predecessor: 2 s. A failed predecessor is noticed within
+   * 2 s + askTimeoutMs; its keys are unreachable until the next notify, so
+   * this bounds that window without pinging more often than stabilize asks.
+   */
+  checkPredecessorMs: 2_000,
+  /**
+   * Ask timeout for ring maintenance and routing queries (get-neighbours,
+   * find-next, ping): 10× a slow 50 ms edge RTT. A peer that misses it is
+   * suspected and routed around; a false suspicion costs one hop, not data.
+   */
+  askTimeoutMs: 500,
+  /**
+   * A whole lookup (all hops, including backtracking around dead nodes) must
+   * finish in this time: ~2 × 160 steps of askTimeoutMs would be far too long
+   * for a client, and a lookup that slow means the ring is broken, not busy.
+   */
+  lookupTimeoutMs: 10_000,
+  /** Routing steps before a lookup gives up: 2·m covers any path on a 160-bit ring plus backtracking. */
+  maxLookupSteps: 320,
+  /** A join that failed (bootstrap unreachable, successor busy with another joiner) is retried after this. */
+  joinRetryMs: 1_000,
+  /**
+   * The join/leave handshake waits this long for the other side's range hooks
+   * (the data migration runs inside them): moving a range may copy many keys
+   * between groups, so this is generous; the handshake is retried after it.
+   */
+  handoffTimeoutMs: 60_000,
+  /** A range hook that threw is retried after this (the data layer had a transient failure). */
+  hookRetryMs: 1_000,
+  /**
+   * Ask timeout towards this gateway's group (a Raft proposal commits in a
+   * few RTTs; 5 s also covers a leader election in the group).
+   */
+  groupAskTimeoutMs: 5_000,
+  /** A routed request that met a ring change (owner moved, not serving yet) is re-looked-up this many times. */
+  maxRouteAttempts: 5,
+  /** Pause before such a retry: about the time a join's final stabilize takes to propagate. */
+  routeRetryMs: 250,
+  /**
+   * Requests a joining or leaving gateway holds for its range until it serves
+   * (or hands them on): bounded so a stuck migration cannot exhaust memory;
+   * beyond it callers get NotServing and retry.
+   */
+  maxBufferedRequests: 1_000,
+} as const;
+
+export type GatewayTuning = {
+  -readonly [K in keyof typeof gatewayDefaults]: (typeof gatewayDefaults)[K] extends number ? number : never;
+};

@@ -1,0 +1,851 @@
+import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { ChordCore, type NextHop } from './chord-core.js';
+import { gatewayDefaults, type GatewayTuning } from './defaults.js';
+import { DuplicateRingIdError, GatewayConfigError, LookupFailedError, NotServingError } from './errors.js';
+import { between } from './interval.js';
+import { LookupWalk, type WalkStep } from './lookup-walk.js';
+import {
+  peerOrUndefined,
+  type Deliver,
+  type DeliverReply,
+  type FindNextReply,
+  type GatewayMessage,
+  type GatewayState,
+  type GatewayStatus,
+  type GroupRequest,
+  type JoinHandoffReply,
+  type LeaveHandoffReply,
+  type LeaveReply,
+  type LookupReply,
+  type Neighbours,
+  type PeerRef,
+  type RouteReply,
+} from './messages.js';
+import type { RangeAcquired, RangeChangeReason, RangeListener, RangeReleased, RingRange } from './range-hooks.js';
+import { checkRingId, formatRingId, ringId, type RingId } from './ring-id.js';
+
+export interface GatewayOptions {
+  /** Unique in the ring; the ring id is SHA-1(name) unless `id` is given. */
+  name: string;
+  id?: RingId;
+  /** Any gateway already in the ring. Without one this gateway creates a new ring. */
+  bootstrap?: ActorRef<GatewayMessage>;
+  /** The group this gateway fronts: routed requests for its range go there. */
+  group?: ActorRef<GroupRequest>;
+  /** The data-migration layer's hooks (see range-hooks.ts). */
+  listener?: RangeListener;
+  tuning?: Partial<GatewayTuning>;
+}
+
+type GatewayRef = ActorRef<GatewayMessage>;
+
+/** Messages the gateway sends itself: timers and the results of its asks, so state changes only inside `receive`. */
+type Internal =
+  | { kind: '$stabilize' }
+  | { kind: '$fix-fingers' }
+  | { kind: '$check-predecessor' }
+  | { kind: '$join' }
+  | { kind: '$neighbours'; successorId: RingId; reply: Neighbours | undefined }
+  | { kind: '$pong'; predecessorId: RingId; ok: boolean }
+  | { kind: '$walk-step'; walkId: number; asked: RingId; hop: NextHop<GatewayRef> | undefined }
+  | { kind: '$walk-expired'; walkId: number }
+  | { kind: '$delivered'; walkId: number; reply: DeliverReply | undefined }
+  | { kind: '$join-owner'; attempt: number; reply: LookupReply | undefined }
+  | { kind: '$join-reply'; attempt: number; target: PeerRef; reply: JoinHandoffReply | undefined }
+  | { kind: '$hook'; hook: PendingHook }
+  | { kind: '$hook-done'; hook: PendingHook }
+  | { kind: '$leave-reply'; successor: PeerRef; reply: LeaveHandoffReply | undefined }
+  | { kind: '$route-retry'; walkId: number };
+
+type Msg = GatewayMessage | Internal;
+
+type PendingHook =
+  | { kind: 'acquire'; event: RangeAcquired; then: 'serve' | 'take-leaver-range' }
+  | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' };
+
+type WalkPurpose =
+  | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined }
+  | { kind: 'finger'; index: number }
+  | { kind: 'route'; replyTo: ActorRef<unknown> | undefined; deliver: Deliver; attempt: number };
+
+interface PendingWalk {
+  walk: LookupWalk<GatewayRef>;
+  purpose: WalkPurpose;
+}
+
+interface Buffered {
+  deliver: Deliver;
+  replyTo: ActorRef<unknown> | undefined;
+}
+
+/** Props for a gateway actor. */
+export function gatewayProps(options: GatewayOptions): Props<GatewayMessage> {
+  return { create: () => new GatewayActor(options) as Actor<GatewayMessage> };
+}
+
+/**
+ * A Chord node in front of one EdgeKV group: wraps ChordCore with the
+ * runtime's timers (stabilize, fix_fingers, check_predecessor) and asks
+ * (with timeouts: a peer that does not answer is suspected and routed
+ * around), runs the join and leave handshakes that let the data-migration
+ * layer move a range before its new owner serves it, and is the Resource
+ * Finder: iterative lookups and routing of requests to the owner's group.
+ * Never awaits inside `receive`, so two gateways asking each other cannot
+ * deadlock: ask results come back as messages to self.
+ */
+export class GatewayActor implements Actor<Msg> {
+  private readonly tuning: GatewayTuning;
+  readonly id: RingId;
+  private ctx!: ActorContext<Msg>;
+  private me!: PeerRef;
+  private core!: ChordCore<GatewayRef>;
+  private state: GatewayState = 'joining';
+  private stabilizing = false;
+  private pinging = false;
+  private fixing = false;
+  private readonly walks = new Map<number, PendingWalk>();
+  private nextWalkId = 1;
+  /** Set by check_predecessor; the next notify says how far the range grew. */
+  private failedPredecessor: PeerRef | undefined;
+  /** Successor side of a join handshake in progress. */
+  private joinHandoff: { joiner: PeerRef; from: PeerRef; replyTo: ActorRef<unknown> | undefined } | undefined;
+  /** The last completed one, to answer a joiner whose first reply was lost. */
+  private lastJoinHandoff: { joiner: PeerRef; from: PeerRef } | undefined;
+  private leaveHandoff: { leaving: PeerRef; predecessor: PeerRef; replyTo: ActorRef<unknown> | undefined } | undefined;
+  private joinAttempt = 0;
+  private joinRedirects = 0;
+  private leaving: { replyTo: ActorRef<unknown> | undefined; predecessor: PeerRef; successor: PeerRef } | undefined;
+  private buffered: Buffered[] = [];
+  private hookSeq = 0;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.tuning = { ...gatewayDefaults, ...options.tuning };
+    for (const [k, v] of Object.entries(this.tuning)) {
+      if (!(typeof v === 'number' && v > 0)) throw new GatewayConfigError(`gateway tuning ${k} must be a positive number, got ${String(v)}`);
+    }
+    this.id = options.id === undefined ? ringId(options.name) : checkRingId(options.id);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------
+
+  preStart(ctx: ActorContext<Msg>): void {
+    this.ctx = ctx;
+    this.me = { id: this.id, ref: ctx.self as GatewayRef };
+    this.core = new ChordCore<GatewayRef>(this.me, { successorListLength: this.tuning.successorListLength });
+    // Random first firing spreads the periodic work of gateways started together.
+    ctx.startTimer('stabilize', ctx.random.next() * this.tuning.stabilizeMs, { kind: '$stabilize' });
+    ctx.startTimer('fix-fingers', ctx.random.next() * this.tuning.fixFingersMs, { kind: '$fix-fingers' });
+    ctx.startTimer('check-predecessor', ctx.random.next() * this.tuning.checkPredecessorMs, { kind: '$check-predecessor' });
+    if (this.options.bootstrap === undefined) {
+      this.state = 'serving';
+      this.emitChanged('created');
+      ctx.log.log('info', 'gateway: created a ring', { gateway: this.options.name, id: formatRingId(this.id) });
+    } else {
+      // A timer, not a tell: the runtime registers the actor only after preStart returns, so a tell to self from here is a dead letter.
+      ctx.startTimer('join', 0, { kind: '$join' });
+    }
+  }
+
+  /** The gateway's ring state (tests, status pages). */
+  status(): GatewayStatus {
+    return {
+      kind: 'status',
+      self: this.me,
+      state: this.state,
+      predecessor: this.core.predecessor,
+      successors: [...this.core.successors.entries()],
+      fingers: this.core.fingers.ids(),
+    };
+  }
+
+  /** Is `id` in this gateway's range (predecessor, self]? */
+  ownsKey(id: RingId): boolean {
+    return this.state === 'serving' && this.core.ownsKey(id);
+  }
+
+  receive(m: Msg, ctx: ActorContext<Msg>): void {
+    if (this.state === 'left') {
+      if (ctx.sender !== undefined) ctx.reply({ kind: 'not-serving', state: 'left' } satisfies DeliverReply);
+      return;
+    }
+    switch (m.kind) {
+      // public surface
+      case 'lookup':
+        return this.onLookup(m.keyId, ctx.sender);
+      case 'route':
+        return this.onRoute(m.keyBytes, m.payload, ctx.sender);
+      case 'leave':
+        return this.onLeave(ctx.sender);
+      case 'status':
+        return ctx.reply(this.status());
+      // Chord protocol
+      case 'get-neighbours':
+        return ctx.reply({
+          kind: 'neighbours',
+          self: this.me,
+          predecessor: this.core.predecessor,
+          successors: [...this.core.successors.entries()],
+        } satisfies Neighbours);
+      case 'notify':
+        return this.onNotify(m.peer);
+      case 'find-next':
+        return ctx.reply({ kind: 'next-hop', hop: this.routeStep(m.keyId, new Set(m.avoid)) } satisfies FindNextReply);
+      case 'ping':
+        return ctx.reply({ kind: 'pong', id: this.id });
+      case 'join-handoff':
+        return this.onJoinHandoff(m.joiner, ctx.sender);
+      case 'leave-handoff':
+        return this.onLeaveHandoff(m.leaving, m.predecessor, ctx.sender);
+      case 'successor-leaving':
+        return this.onSuccessorLeaving(m.leaving, m.successors);
+      case 'deliver':
+        return this.onDeliver(m, ctx.sender);
+      // timers and ask results
+      case '$stabilize':
+        return this.stabilize();
+      case '$neighbours':
+        return this.onNeighbours(m.successorId, m.reply);
+      case '$check-predecessor':
+        return this.checkPredecessor();
+      case '$pong':
+        this.pinging = false;
+        if (!m.ok && this.core.predecessor?.id === m.predecessorId) this.peerFailed(m.predecessorId, 'check_predecessor');
+        return;
+      case '$fix-fingers':
+        return this.fixFingers();
+      case '$walk-step':
+        return this.onWalkStep(m.walkId, m.asked, m.hop);
+      case '$walk-expired':
+        return this.onWalkExpired(m.walkId);
+      case '$delivered':
+        return this.onDelivered(m.walkId, m.reply);
+      case '$route-retry':
+        return this.retryRoute(m.walkId);
+      case '$join':
+        return this.join();
+      case '$join-owner':
+        return this.onJoinOwner(m.attempt, m.reply);
+      case '$join-reply':
+        return this.onJoinReply(m.attempt, m.target, m.reply);
+      case '$hook':
+        return this.runHook(m.hook);
+      case '$hook-done':
+        return this.onHookDone(m.hook);
+      case '$leave-reply':
+        return this.onLeaveReply(m.successor, m.reply);
+    }
+  }
+
+  postStop(): void {
+    this.walks.clear();
+  }
+
+  // ---- stabilize, notify, check_predecessor, fix_fingers ------------------------
+
+  private stabilize(): void {
+    this.ctx.startTimer('stabilize', this.tuning.stabilizeMs, { kind: '$stabilize' });
+    if (this.state === 'joining' || this.stabilizing) return;
+    if (this.core.successors.isEmpty()) {
+      // Alone, or every successor failed: take the first notifier, or the nearest node still known.
+      if (this.core.adoptPredecessorAsSuccessor() || this.core.recoverSuccessor()) {
+        this.core.successor.ref.tell({ kind: 'notify', peer: this.me });
+      }
+      return;
+    }
+    const successor = this.core.successor;
+    this.stabilizing = true;
+    this.askPeer<Neighbours>(successor, { kind: 'get-neighbours' }, this.tuning.askTimeoutMs, (reply) => ({
+      kind: '$neighbours',
+      successorId: successor.id,
+      reply,
+    }));
+  }
+
+  private onNeighbours(successorId: RingId, reply: Neighbours | undefined): void {
+    this.stabilizing = false;
+    if (reply === undefined) {
+      if (this.core.successors.has(successorId)) {
+        this.peerFailed(successorId, 'stabilize');
+        // Move on to the next successor now rather than a period later.
+        this.ctx.self.tell({ kind: '$stabilize' });
+      }
+      return;
+    }
+    if (this.core.successor.id !== successorId) return; // the successor changed while we asked
+    const out = this.core.stabilize(reply.self, peerOrUndefined(reply.predecessor), reply.successors);
+    out.notify.ref.tell({ kind: 'notify', peer: this.me });
+  }
+
+  private onNotify(peer: PeerRef): void {
+    if (this.state === 'joining') return;
+    const result = this.core.notify(peer);
+    if (this.core.successors.isEmpty()) this.core.adoptPredecessorAsSuccessor();
+    if (!result.changed) return;
+    const failed = this.failedPredecessor;
+    this.failedPredecessor = undefined;
+    if (result.previous === undefined && failed !== undefined && failed.id !== peer.id) {
+      // The range grew from (failed, self] to (peer, self]: (peer, failed] routes here now.
+      this.fireHook({
+        kind: 'acquire',
+        event: { kind: 'range-acquired', from: peer.id, to: failed.id, previousOwner: failed, reason: 'predecessor-failed' },
+        then: 'serve',
+      });
+      this.emitChanged('predecessor-failed');
+    } else if (result.previous !== undefined && between(result.previous.id, peer.id, this.id, '()')) {
+      // A node came in between without a handshake (after a partition healed): it owns (previous, peer] now.
+      this.fireHook({
+        kind: 'release',
+        event: { kind: 'range-released', from: result.previous.id, to: peer.id, newOwner: peer, reason: 'predecessor-changed' },
+        then: 'hand-to-successor',
+      });
+      this.emitChanged('predecessor-changed');
+    } else {
+      this.emitChanged('predecessor-changed');
+    }
+  }
+
+  private checkPredecessor(): void {
+    this.ctx.startTimer('check-predecessor', this.tuning.checkPredecessorMs, { kind: '$check-predecessor' });
+    const pred = this.core.predecessor;
+    if (pred === undefined || this.pinging) return;
+    this.pinging = true;
+    this.askPeer(pred, { kind: 'ping' }, this.tuning.askTimeoutMs, (reply) => ({
+      kind: '$pong',
+      predecessorId: pred.id,
+      ok: reply !== undefined,
+    }));
+  }
+
+  private fixFingers(): void {
+    this.ctx.startTimer('fix-fingers', this.tuning.fixFingersMs, { kind: '$fix-fingers' });
+    if (this.fixing || this.state !== 'serving' || this.core.successors.isEmpty()) return;
+    const { index, start } = this.core.nextFingerToFix();
+    this.fixing = true;
+    this.startWalk(start, { kind: 'finger', index });
+  }
+
+  /** A peer did not answer: forget it; a failed successor is replaced by the next live one, a failed predecessor widens the range. */
+  private peerFailed(id: RingId, during: string): void {
+    const pred = this.core.predecessor;
+    const { wasSuccessor, wasPredecessor } = this.core.peerFailed(id);
+    if (wasPredecessor) {
+      this.failedPredecessor = pred;
+      this.emitChanged('predecessor-failed');
+    }
+    if (wasSuccessor && this.core.successors.isEmpty()) this.core.recoverSuccessor();
+    if (wasSuccessor || wasPredecessor) {
+      this.ctx.log.log('info', 'gateway: peer suspected', {
+        gateway: this.options.name,
+        peer: formatRingId(id),
+        during,
+        successor: formatRingId(this.core.successor.id),
+      });
+    }
+  }
+
+  // ---- routing --------------------------------------------------------------------
+
+  /** A node that has not joined yet knows no route: it must not claim to own keys. */
+  private routeStep(key: RingId, avoid: ReadonlySet<RingId>): NextHop<GatewayRef> {
+    if (this.state === 'joining') return { kind: 'stuck' };
+    return this.core.nextHop(key, avoid);
+  }
+
+  private onLookup(keyId: RingId, replyTo: ActorRef<unknown> | undefined): void {
+    if (this.state === 'joining') {
+      replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new NotServingError(this.options.name, this.state).message } satisfies LookupReply);
+      return;
+    }
+    this.startWalk(checkRingId(keyId), { kind: 'lookup', replyTo });
+  }
+
+  private onRoute(keyBytes: Uint8Array, payload: unknown, replyTo: ActorRef<unknown> | undefined): void {
+    if (this.state === 'joining') {
+      replyTo?.tell({
+        kind: 'route-failed',
+        code: 'GATEWAY_NOT_SERVING',
+        reason: new NotServingError(this.options.name, this.state).message,
+      } satisfies RouteReply);
+      return;
+    }
+    const deliver: Deliver = { kind: 'deliver', keyId: ringId(keyBytes), keyBytes, payload };
+    this.startWalk(deliver.keyId, { kind: 'route', replyTo, deliver, attempt: 1 });
+  }
+
+  private startWalk(key: RingId, purpose: WalkPurpose): number {
+    const walk = new LookupWalk<GatewayRef>(key, (k, avoid) => this.routeStep(k, avoid), this.tuning.maxLookupSteps);
+    const walkId = this.nextWalkId++;
+    this.walks.set(walkId, { walk, purpose });
+    this.ctx.startTimer(`walk-${walkId}`, this.tuning.lookupTimeoutMs, { kind: '$walk-expired', walkId });
+    this.advance(walkId, walk.start());
+    return walkId;
+  }
+
+  private advance(walkId: number, step: WalkStep<GatewayRef>): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined) return;
+    if (step.kind === 'ask') {
+      const keyId = pending.walk.key;
+      this.askPeer<FindNextReply>(step.peer, { kind: 'find-next', keyId, avoid: step.avoid }, this.tuning.askTimeoutMs, (reply) => ({
+        kind: '$walk-step',
+        walkId,
+        asked: step.peer.id,
+        hop: reply?.hop,
+      }));
+      return;
+    }
+    if (step.kind === 'done' && pending.purpose.kind === 'route') {
+      const owner = step.owner;
+      this.askPeer<DeliverReply>(
+        owner,
+        pending.purpose.deliver,
+        this.tuning.groupAskTimeoutMs + this.tuning.askTimeoutMs,
+        (reply) => ({ kind: '$delivered', walkId, reply }),
+      );
+      return;
+    }
+    this.finishWalk(walkId, step);
+  }
+
+  private onWalkStep(walkId: number, asked: RingId, hop: NextHop<GatewayRef> | undefined): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined) return;
+    if (hop === undefined) {
+      // A finger that times out is dropped; successors are judged by stabilize alone, so one slow answer cannot cut the ring.
+      this.core.fingers.remove(asked);
+      this.advance(walkId, pending.walk.timeout());
+      return;
+    }
+    this.advance(walkId, pending.walk.answer(hop));
+  }
+
+  private onWalkExpired(walkId: number): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined) return;
+    this.finishWalk(walkId, { kind: 'failed', reason: `no answer within ${this.tuning.lookupTimeoutMs} ms`, hops: 0 });
+  }
+
+  private finishWalk(walkId: number, step: WalkStep<GatewayRef>): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined) return;
+    this.walks.delete(walkId);
+    this.ctx.cancelTimer(`walk-${walkId}`);
+    const { walk, purpose } = pending;
+    switch (purpose.kind) {
+      case 'finger':
+        this.fixing = false;
+        if (step.kind === 'done') this.core.fingerFixed(purpose.index, step.owner);
+        return;
+      case 'lookup':
+        purpose.replyTo?.tell(
+          step.kind === 'done'
+            ? ({ kind: 'lookup-ok', keyId: walk.key, owner: step.owner, hops: step.hops } satisfies LookupReply)
+            : ({ kind: 'lookup-failed', keyId: walk.key, reason: failureReason(walk.key, step) } satisfies LookupReply),
+        );
+        return;
+      case 'route':
+        if (step.kind !== 'done') {
+          purpose.replyTo?.tell({ kind: 'route-failed', code: 'LOOKUP_FAILED', reason: failureReason(walk.key, step) } satisfies RouteReply);
+        }
+        return;
+    }
+  }
+
+  private onDelivered(walkId: number, reply: DeliverReply | undefined): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined || pending.purpose.kind !== 'route') return;
+    const purpose = pending.purpose;
+    if (reply === undefined) {
+      // The owner did not answer: route around it (its predecessor then names the next live successor).
+      this.advance(walkId, pending.walk.ownerUnreachable());
+      return;
+    }
+    switch (reply.kind) {
+      case 'delivered': {
+        this.walks.delete(walkId);
+        this.ctx.cancelTimer(`walk-${walkId}`);
+        const done = this.lastDone(pending);
+        purpose.replyTo?.tell({ kind: 'routed', owner: done.owner, hops: done.hops, reply: reply.reply } satisfies RouteReply);
+        return;
+      }
+      case 'group-failed':
+        this.walks.delete(walkId);
+        this.ctx.cancelTimer(`walk-${walkId}`);
+        purpose.replyTo?.tell({ kind: 'route-failed', code: 'GROUP_FAILED', reason: reply.reason } satisfies RouteReply);
+        return;
+      case 'not-owner':
+      case 'not-serving':
+        // The ring is changing under this request: look it up again shortly.
+        if (purpose.attempt >= this.tuning.maxRouteAttempts) {
+          this.walks.delete(walkId);
+          this.ctx.cancelTimer(`walk-${walkId}`);
+          purpose.replyTo?.tell({
+            kind: 'route-failed',
+            code: 'RING_CHANGING',
+            reason: `the owner of ${formatRingId(pending.walk.key)} moved ${purpose.attempt} times in a row; retry later`,
+          } satisfies RouteReply);
+          return;
+        }
+        this.ctx.startTimer(`walk-${walkId}`, this.tuning.routeRetryMs, { kind: '$route-retry', walkId });
+        return;
+    }
+  }
+
+  private lastDone(pending: PendingWalk): { owner: PeerRef; hops: number } {
+    const step = pending.walk.result();
+    if (step?.kind === 'done') return { owner: step.owner, hops: step.hops };
+    return { owner: this.me, hops: 0 };
+  }
+
+  private retryRoute(walkId: number): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined || pending.purpose.kind !== 'route') return;
+    this.walks.delete(walkId);
+    const p = pending.purpose;
+    this.startWalk(p.deliver.keyId, { ...p, attempt: p.attempt + 1 });
+  }
+
+  // ---- the owner side of routing ----------------------------------------------------
+
+  private onDeliver(m: Deliver, replyTo: ActorRef<unknown> | undefined): void {
+    if (this.state !== 'serving') {
+      if (this.buffered.length < this.tuning.maxBufferedRequests) this.buffered.push({ deliver: m, replyTo });
+      else replyTo?.tell({ kind: 'not-serving', state: this.state } satisfies DeliverReply);
+      return;
+    }
+    if (!this.core.ownsKey(m.keyId)) {
+      replyTo?.tell({ kind: 'not-owner' } satisfies DeliverReply);
+      return;
+    }
+    const group = this.options.group;
+    if (group === undefined) {
+      replyTo?.tell({ kind: 'group-failed', reason: `gateway ${this.options.name} has no group configured` } satisfies DeliverReply);
+      return;
+    }
+    const request: GroupRequest = { kind: 'global-request', keyId: m.keyId, keyBytes: m.keyBytes, payload: m.payload };
+    group.ask(request, { timeoutMs: this.tuning.groupAskTimeoutMs }).then(
+      (reply) => replyTo?.tell({ kind: 'delivered', reply } satisfies DeliverReply),
+      (error: unknown) =>
+        replyTo?.tell({ kind: 'group-failed', reason: error instanceof Error ? error.message : String(error) } satisfies DeliverReply),
+    );
+  }
+
+  private flushBuffered(to: 'self' | PeerRef): void {
+    const held = this.buffered;
+    this.buffered = [];
+    for (const b of held) {
+      if (to === 'self') this.onDeliver(b.deliver, b.replyTo);
+      else to.ref.tell(b.deliver, b.replyTo);
+    }
+  }
+
+  // ---- join -------------------------------------------------------------------------
+
+  private join(): void {
+    const bootstrap = this.options.bootstrap;
+    if (this.state !== 'joining' || bootstrap === undefined) return;
+    const attempt = ++this.joinAttempt;
+    this.joinRedirects = 0;
+    bootstrap
+      .ask<LookupReply>({ kind: 'lookup', keyId: this.id }, { timeoutMs: this.tuning.lookupTimeoutMs })
+      .then(
+        (reply) => this.ctx.self.tell({ kind: '$join-owner', attempt, reply }),
+        () => this.ctx.self.tell({ kind: '$join-owner', attempt, reply: undefined }),
+      );
+  }
+
+  private retryJoin(reason: string): void {
+    this.ctx.log.log('debug', 'gateway: join retry', { gateway: this.options.name, reason });
+    this.ctx.startTimer('join', this.tuning.joinRetryMs, { kind: '$join' });
+  }
+
+  private onJoinOwner(attempt: number, reply: LookupReply | undefined): void {
+    if (attempt !== this.joinAttempt || this.state !== 'joining') return;
+    if (reply === undefined || reply.kind !== 'lookup-ok') return this.retryJoin(reply?.reason ?? 'bootstrap did not answer');
+    if (reply.owner.id === this.id) {
+      if (reply.owner.ref.equals(this.ctx.self)) return this.retryJoin('bootstrap routed to the joiner itself');
+      this.ctx.log.log('error', new DuplicateRingIdError(this.options.name, this.id).message);
+      return;
+    }
+    this.sendJoinHandoff(attempt, reply.owner);
+  }
+
+  private sendJoinHandoff(attempt: number, target: PeerRef): void {
+    this.askPeer<JoinHandoffReply>(target, { kind: 'join-handoff', joiner: this.me }, this.tuning.handoffTimeoutMs, (reply) => ({
+      kind: '$join-reply',
+      attempt,
+      target,
+      reply,
+    }));
+  }
+
+  private onJoinReply(attempt: number, target: PeerRef, reply: JoinHandoffReply | undefined): void {
+    if (attempt !== this.joinAttempt || this.state !== 'joining') return;
+    if (reply === undefined) return this.retryJoin('successor did not answer the handoff');
+    switch (reply.kind) {
+      case 'join-busy':
+        return this.retryJoin(reply.reason);
+      case 'join-duplicate':
+        this.ctx.log.log('error', new DuplicateRingIdError(this.options.name, this.id).message);
+        return;
+      case 'join-redirect': {
+        const hint = peerOrUndefined(reply.hint);
+        if (hint === undefined || hint.id === this.id || ++this.joinRedirects > this.tuning.maxLookupSteps) {
+          return this.retryJoin('redirected without a usable hint');
+        }
+        return this.sendJoinHandoff(attempt, hint);
+      }
+      case 'join-accepted': {
+        const predecessor = reply.predecessor;
+        this.core.joinVia(target, reply.successors, predecessor);
+        this.state = 'acquiring';
+        this.fireHook({
+          kind: 'acquire',
+          event: { kind: 'range-acquired', from: predecessor.id, to: this.id, previousOwner: target, reason: 'joined' },
+          then: 'serve',
+        });
+        return;
+      }
+    }
+  }
+
+  /** Successor side: a joiner in (predecessor, self) asks for its range. */
+  private onJoinHandoff(joiner: PeerRef, replyTo: ActorRef<unknown> | undefined): void {
+    const answer = (r: JoinHandoffReply) => replyTo?.tell(r);
+    if (joiner.id === this.id) return answer({ kind: 'join-duplicate' });
+    if (this.joinHandoff !== undefined) {
+      if (this.joinHandoff.joiner.id === joiner.id) {
+        this.joinHandoff.replyTo = replyTo; // a retry of the handshake running now: answer the newest ask
+        return;
+      }
+      return answer({ kind: 'join-busy', reason: 'another gateway is joining here' });
+    }
+    const last = this.lastJoinHandoff;
+    if (last !== undefined && last.joiner.id === joiner.id && this.core.predecessor?.id === joiner.id) {
+      return answer({ kind: 'join-accepted', predecessor: last.from, successors: this.successorsFor(joiner) });
+    }
+    if (this.state !== 'serving') return answer({ kind: 'join-busy', reason: `successor is ${this.state}` });
+    const pred = this.core.predecessor;
+    let from: PeerRef;
+    if (this.core.isAlone) from = this.me;
+    else if (pred === undefined) return answer({ kind: 'join-busy', reason: 'successor does not know its predecessor yet' });
+    else if (!between(pred.id, joiner.id, this.id, '()')) {
+      const hop = this.core.nextHop(joiner.id);
+      return answer({ kind: 'join-redirect', hint: hop.kind === 'owner' && hop.owner.id !== this.id ? hop.owner : pred });
+    } else from = pred;
+    this.joinHandoff = { joiner, from, replyTo };
+    this.fireHook({
+      kind: 'release',
+      event: { kind: 'range-released', from: from.id, to: joiner.id, newOwner: joiner, reason: 'predecessor-joined' },
+      then: 'give-to-joiner',
+    });
+  }
+
+  private successorsFor(joiner: PeerRef): PeerRef[] {
+    return [this.me, ...this.core.successors.entries()].filter((p) => p.id !== joiner.id);
+  }
+
+  // ---- leave --------------------------------------------------------------------------
+
+  private onLeave(replyTo: ActorRef<unknown> | undefined): void {
+    if (this.state !== 'serving') {
+      replyTo?.tell({ kind: 'leave-failed', reason: `gateway is ${this.state}` } satisfies LeaveReply);
+      return;
+    }
+    if (this.core.successors.isEmpty()) {
+      this.finishLeave(replyTo, undefined);
+      return;
+    }
+    const predecessor = this.core.predecessor;
+    if (predecessor === undefined) {
+      replyTo?.tell({ kind: 'leave-failed', reason: 'predecessor unknown (a neighbour just failed); retry after stabilization' } satisfies LeaveReply);
+      return;
+    }
+    this.state = 'leaving';
+    this.leaving = { replyTo, predecessor, successor: this.core.successor };
+    this.releaseToSuccessor();
+  }
+
+  private releaseToSuccessor(): void {
+    const l = this.leaving!;
+    this.fireHook({
+      kind: 'release',
+      event: { kind: 'range-released', from: l.predecessor.id, to: this.id, newOwner: l.successor, reason: 'left' },
+      then: 'hand-to-successor',
+    });
+  }
+
+  private onLeaveReply(successor: PeerRef, reply: LeaveHandoffReply | undefined): void {
+    const l = this.leaving;
+    if (l === undefined || this.state !== 'leaving' || l.successor.id !== successor.id) return;
+    if (reply === undefined) {
+      // The successor died mid-handoff: hand the range to the next one instead.
+      this.core.peerFailed(successor.id);
+      if (this.core.successors.isEmpty()) return this.abortLeave('every successor failed during the handoff');
+      l.successor = this.core.successor;
+      return this.releaseToSuccessor();
+    }
+    if (reply.kind === 'leave-refused') return this.abortLeave(reply.reason);
+    l.predecessor.ref.tell({ kind: 'successor-leaving', leaving: this.me, successors: [...this.core.successors.entries()] });
+    this.finishLeave(l.replyTo, l.successor);
+  }
+
+  private abortLeave(reason: string): void {
+    const l = this.leaving;
+    this.leaving = undefined;
+    this.state = 'serving';
+    this.flushBuffered('self');
+    l?.replyTo?.tell({ kind: 'leave-failed', reason } satisfies LeaveReply);
+  }
+
+  private finishLeave(replyTo: ActorRef<unknown> | undefined, successor: PeerRef | undefined): void {
+    this.state = 'left';
+    this.leaving = undefined;
+    for (const key of ['stabilize', 'fix-fingers', 'check-predecessor', 'join']) this.ctx.cancelTimer(key);
+    for (const id of this.walks.keys()) this.ctx.cancelTimer(`walk-${id}`);
+    this.walks.clear();
+    if (successor !== undefined) this.flushBuffered(successor);
+    this.emitChanged('left');
+    this.ctx.log.log('info', 'gateway: left the ring', { gateway: this.options.name, successor: successor && formatRingId(successor.id) });
+    replyTo?.tell({ kind: 'left', successor } satisfies LeaveReply);
+    this.ctx.stop(this.ctx.self);
+  }
+
+  /** Successor side of a graceful leave. */
+  private onLeaveHandoff(leaving: PeerRef, predecessor: PeerRef, replyTo: ActorRef<unknown> | undefined): void {
+    const answer = (r: LeaveHandoffReply) => replyTo?.tell(r);
+    if (this.leaveHandoff !== undefined) {
+      if (this.leaveHandoff.leaving.id === leaving.id) {
+        this.leaveHandoff.replyTo = replyTo;
+        return;
+      }
+      return answer({ kind: 'leave-refused', reason: 'another neighbour is leaving through this gateway' });
+    }
+    if (this.state !== 'serving') return answer({ kind: 'leave-refused', reason: `successor is ${this.state}` });
+    const pred = this.core.predecessor;
+    if (pred !== undefined && pred.id !== leaving.id && !between(pred.id, leaving.id, this.id, '()')) {
+      return answer({ kind: 'leave-refused', reason: 'the leaving gateway is not this gateway\'s predecessor' });
+    }
+    this.leaveHandoff = { leaving, predecessor, replyTo };
+    this.fireHook({
+      kind: 'acquire',
+      event: { kind: 'range-acquired', from: predecessor.id, to: leaving.id, previousOwner: leaving, reason: 'predecessor-left' },
+      then: 'take-leaver-range',
+    });
+  }
+
+  private onSuccessorLeaving(leaving: PeerRef, successors: PeerRef[]): void {
+    const wasSuccessor = this.core.successor.id === leaving.id;
+    this.core.peerFailed(leaving.id);
+    const rest = successors.filter((p) => p.id !== leaving.id);
+    if (wasSuccessor && rest.length > 0) {
+      this.core.successors.reconcile(rest[0]!, rest.slice(1));
+      this.core.fingers.set(0, this.core.successor);
+      this.core.successor.ref.tell({ kind: 'notify', peer: this.me });
+    }
+  }
+
+  // ---- range hooks ------------------------------------------------------------------
+
+  private fireHook(hook: PendingHook): void {
+    this.runHook(hook);
+  }
+
+  private runHook(hook: PendingHook): void {
+    const listener = this.options.listener;
+    const self = this.ctx.self;
+    const call = (): void | Promise<void> => {
+      if (hook.kind === 'acquire') return listener?.acquire?.(hook.event);
+      return listener?.release?.(hook.event);
+    };
+    const seq = ++this.hookSeq;
+    Promise.resolve()
+      .then(call)
+      .then(
+        () => self.tell({ kind: '$hook-done', hook }),
+        (error: unknown) => {
+          this.ctx.log.log('warn', 'gateway: range hook failed; retrying', {
+            gateway: this.options.name,
+            hook: hook.kind,
+            reason: hook.event.reason,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          this.ctx.startTimer(`hook-${seq}`, this.tuning.hookRetryMs, { kind: '$hook', hook });
+        },
+      );
+  }
+
+  private onHookDone(hook: PendingHook): void {
+    if (hook.kind === 'acquire') {
+      if (hook.then === 'serve' && hook.event.reason === 'joined' && this.state === 'acquiring') {
+        this.state = 'serving';
+        this.emitChanged('joined');
+        this.ctx.log.log('info', 'gateway: joined the ring', { gateway: this.options.name, id: formatRingId(this.id) });
+        this.core.successor.ref.tell({ kind: 'notify', peer: this.me });
+        this.ctx.self.tell({ kind: '$fix-fingers' });
+        this.flushBuffered('self');
+      } else if (hook.then === 'take-leaver-range') {
+        const h = this.leaveHandoff;
+        if (h === undefined) return;
+        this.leaveHandoff = undefined;
+        this.core.peerFailed(h.leaving.id);
+        this.core.setPredecessor(h.predecessor.id === this.id ? undefined : h.predecessor);
+        if (this.core.successors.isEmpty() && this.core.predecessor !== undefined) this.core.adoptPredecessorAsSuccessor();
+        this.emitChanged('predecessor-left');
+        h.replyTo?.tell({ kind: 'leave-accepted' } satisfies LeaveHandoffReply);
+      }
+      return;
+    }
+    if (hook.then === 'give-to-joiner') {
+      const h = this.joinHandoff;
+      if (h === undefined) return;
+      this.joinHandoff = undefined;
+      const wasAlone = this.core.isAlone;
+      this.core.setPredecessor(h.joiner);
+      if (wasAlone) this.core.adoptPredecessorAsSuccessor();
+      this.lastJoinHandoff = { joiner: h.joiner, from: h.from };
+      this.emitChanged('predecessor-joined');
+      h.replyTo?.tell({ kind: 'join-accepted', predecessor: h.from, successors: this.successorsFor(h.joiner) } satisfies JoinHandoffReply);
+    } else if (hook.then === 'hand-to-successor' && hook.event.reason === 'left' && this.leaving !== undefined) {
+      const successor = this.leaving.successor;
+      if (hook.event.newOwner.id !== successor.id) return; // superseded: the successor changed and a new release runs
+      this.askPeer<LeaveHandoffReply>(
+        successor,
+        { kind: 'leave-handoff', leaving: this.me, predecessor: this.leaving.predecessor },
+        this.tuning.handoffTimeoutMs,
+        (reply) => ({ kind: '$leave-reply', successor, reply }),
+      );
+    }
+  }
+
+  private emitChanged(reason: RangeChangeReason): void {
+    const changed = this.options.listener?.changed;
+    if (changed === undefined) return;
+    const pred = this.core.predecessor;
+    let range: RingRange | undefined;
+    if (this.state === 'left') range = undefined;
+    else if (pred !== undefined) range = { from: pred.id, to: this.id };
+    else if (this.core.isAlone) range = { from: this.id, to: this.id };
+    try {
+      changed({ kind: 'range-changed', gateway: this.me, range, reason });
+    } catch (error) {
+      this.ctx.log.log('warn', 'gateway: range listener threw', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  // ---- helpers ----------------------------------------------------------------------
+
+  /** Asks a peer; the answer (undefined on timeout or failure) comes back as a message to self. */
+  private askPeer<T>(peer: PeerRef, message: GatewayMessage, timeoutMs: number, result: (reply: T | undefined) => Internal): void {
+    const self = this.ctx.self;
+    peer.ref.ask<T>(message, { timeoutMs }).then(
+      (reply) => self.tell(result(reply)),
+      () => self.tell(result(undefined)),
+    );
+  }
+}
+
+function failureReason(key: RingId, step: WalkStep<unknown>): string {
+  return step.kind === 'failed' ? new LookupFailedError(key, step.reason).message : 'lookup did not finish';
+}
