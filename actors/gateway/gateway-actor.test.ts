@@ -28,7 +28,7 @@ async function expectLookupsCorrect(ring: SimRing): Promise<void> {
   }
 }
 
-class RecordingListener implements RangeListener {
+class RecordingListener {
   readonly acquired: RangeAcquired[] = [];
   readonly released: RangeReleased[] = [];
   readonly changed: RangeChanged[] = [];
