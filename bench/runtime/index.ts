@@ -44,9 +44,34 @@ function result(fields: Record<string, unknown>): void {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
 
-async function measure(where: string, endpoints: Endpoints, tells: number, sizes: Sizes): Promise<void> {
+/** What a ratio line compares: tells/s and ask round trip of one system in one setting. */
+interface Figures {
+  tellsPerSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+/** One line per setting comparing the runtime with its anchor (ratios are what survives a noisy machine). */
+function ratio(where: string, ours: Figures, anchorName: string, anchor: Figures): void {
+  result({
+    system: 'ratio',
+    workload: where,
+    against: anchorName,
+    tells_per_sec_ratio: round(ours.tellsPerSec / anchor.tellsPerSec, 2),
+    ask_p50_ratio: round(ours.p50Us / anchor.p50Us, 2),
+    ask_p99_ratio: round(ours.p99Us / anchor.p99Us, 2),
+  });
+}
+
+async function measure(where: string, endpoints: Endpoints, tells: number, sizes: Sizes): Promise<Figures> {
   const count = Math.ceil(tells / sizes.ackEvery) * sizes.ackEvery;
   const rates: number[] = [];
+  // One untimed run first (a fifth of the size): JIT warm-up of codec and links, so every timed run measures the steady state.
+  const warmupCount = Math.ceil(count / 5 / sizes.ackEvery) * sizes.ackEvery;
+  await endpoints.producer.ask<TellRunResult>(
+    { kind: 'run', target: endpoints.consumer, count: warmupCount, window: sizes.window, ackEvery: sizes.ackEvery },
+    { timeoutMs: runTimeoutMs },
+  );
   for (let rep = 0; rep < sizes.reps; rep++) {
     const run = await endpoints.producer.ask<TellRunResult>(
       { kind: 'run', target: endpoints.consumer, count, window: sizes.window, ackEvery: sizes.ackEvery },
@@ -59,7 +84,7 @@ async function measure(where: string, endpoints: Endpoints, tells: number, sizes
     workload: `tell-${where}`,
     ops_per_sec: round(median(rates)),
     runs_ops_per_sec: rates.map((r) => round(r)),
-    params: { count, window: sizes.window, ack_every: sizes.ackEvery, message: 'number' },
+    params: { count, warmup: warmupCount, window: sizes.window, ack_every: sizes.ackEvery, message: 'number' },
   });
   const warmup = Math.ceil(sizes.asks / 10);
   const ping = await endpoints.pinger.ask<PingResult>({ target: endpoints.echo, count: sizes.asks, warmup }, { timeoutMs: runTimeoutMs });
@@ -74,9 +99,10 @@ async function measure(where: string, endpoints: Endpoints, tells: number, sizes
     params: { count: ping.count, warmup, in_flight: 1 },
   });
   progress(`${where}: ${round(median(rates)).toLocaleString()} tells/s, ask p50 ${round(ping.p50Us, 1)} µs p99 ${round(ping.p99Us, 1)} µs`);
+  return { tellsPerSec: median(rates), p50Us: ping.p50Us, p99Us: ping.p99Us };
 }
 
-function anchorResult(system: string, where: string, anchor: AnchorResult): void {
+function anchorResult(system: string, where: string, anchor: AnchorResult): Figures {
   result({ system, workload: `tell-${where}`, ops_per_sec: round(anchor.tellsPerSec), params: { count: anchor.tells, message: 'number', batching: 'none' } });
   result({
     system,
@@ -89,16 +115,17 @@ function anchorResult(system: string, where: string, anchor: AnchorResult): void
     params: { count: anchor.pings, in_flight: 1 },
   });
   progress(`${system} ${where}: ${round(anchor.tellsPerSec).toLocaleString()} msgs/s, round trip p50 ${round(anchor.p50Us, 1)} µs p99 ${round(anchor.p99Us, 1)} µs`);
+  return { tellsPerSec: anchor.tellsPerSec, p50Us: anchor.p50Us, p99Us: anchor.p99Us };
 }
 
 function progress(line: string): void {
   process.stderr.write(`# ${line}\n`);
 }
 
-async function inThread(sizes: Sizes): Promise<void> {
+async function inThread(sizes: Sizes): Promise<Figures> {
   const system = new ActorSystem({ name: 'bench', logger: new ConsoleLogger('bench', 'warn') });
   try {
-    await measure(
+    return await measure(
       'in-thread',
       {
         producer: system.spawn(producer(), 'producer'),
@@ -114,7 +141,7 @@ async function inThread(sizes: Sizes): Promise<void> {
   }
 }
 
-async function workerThreads(sizes: Sizes): Promise<void> {
+async function workerThreads(sizes: Sizes): Promise<Figures> {
   const system = new ActorSystem({ name: 'bench', logger: new ConsoleLogger('bench', 'warn') });
   const router = new Router(system);
   const [w1, w2] = await Promise.all([
@@ -124,7 +151,7 @@ async function workerThreads(sizes: Sizes): Promise<void> {
   try {
     await WorkerHost.connect(w1, w2);
     const spec = (factory: string) => ({ module: actorsModule, factory });
-    await measure(
+    const figures = await measure(
       'threads',
       {
         producer: await w1.spawn(spec('producer'), 'producer'),
@@ -137,13 +164,14 @@ async function workerThreads(sizes: Sizes): Promise<void> {
     );
     const relayed = router.stats().forwarded;
     if (relayed > 0) progress(`warning: ${relayed} envelopes went through the main thread`);
+    return figures;
   } finally {
     await Promise.all([w1.terminate(), w2.terminate()]);
     system.terminate();
   }
 }
 
-async function tcpProcesses(sizes: Sizes): Promise<void> {
+async function tcpProcesses(sizes: Sizes): Promise<Figures> {
   const secret = randomBytes(32).toString('hex');
   const child = fork(new URL('./peer.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
@@ -158,7 +186,7 @@ async function tcpProcesses(sizes: Sizes): Promise<void> {
       child.once('exit', (code) => reject(new Error(`peer process exited with code ${code}`)));
     });
     await transport.dial(`127.0.0.1:${port}`, { system: 'peer' }).ready;
-    await measure(
+    return await measure(
       'tcp',
       {
         producer: system.spawn(producer(), 'producer'),
@@ -192,11 +220,11 @@ export async function main(args: string[]): Promise<void> {
   progress(`targets: ${JSON.stringify(targets)}`);
   if (only.includes('in-thread')) await inThread(sizes);
   if (only.includes('threads')) {
-    await workerThreads(sizes);
-    anchorResult('node-postmessage', 'threads', await anchorThreads(sizes.tellsThreads, sizes.asks));
+    const ours = await workerThreads(sizes);
+    ratio('threads', ours, 'node-postmessage', anchorResult('node-postmessage', 'threads', await anchorThreads(sizes.tellsThreads, sizes.asks)));
   }
   if (only.includes('tcp')) {
-    await tcpProcesses(sizes);
-    anchorResult('node-net', 'tcp', await anchorTcp(sizes.tellsTcp, sizes.asks));
+    const ours = await tcpProcesses(sizes);
+    ratio('tcp', ours, 'node-net', anchorResult('node-net', 'tcp', await anchorTcp(sizes.tellsTcp, sizes.asks)));
   }
 }
