@@ -1,7 +1,7 @@
 import type { ActorSystem, RemoteEnvelope, RemoteRouter } from './actor-system.js';
 import type { Address } from './address.js';
 import { decode, encode } from './codec.js';
-import { CorruptionError } from './errors.js';
+import { CorruptionError, MailboxFullError } from './errors.js';
 
 /**
  * One connection to another actor system (a MessagePort, a TCP socket, ...).
@@ -95,7 +95,16 @@ export class Router implements RemoteRouter {
   receive(envelope: RemoteEnvelope): void {
     if (envelope.to.system === this.system.name) {
       this.delivered++;
-      this.system.receiveRemote(envelope);
+      try {
+        this.system.receiveRemote(envelope);
+      } catch (error) {
+        // A tell with no sender to a full mailbox throws for a local teller; from a
+        // link there is nobody to throw to, and it is already a dead letter. It
+        // must not take the link (or the thread) down with it.
+        if (!(error instanceof MailboxFullError)) {
+          this.system.log.log('error', 'delivery of a remote envelope failed', { to: envelope.to.path, error: String(error) });
+        }
+      }
       return;
     }
     this.forwarded++;

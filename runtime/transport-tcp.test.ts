@@ -79,6 +79,24 @@ describe('TCP transport between two actor systems', () => {
     expect(answer).toEqual({ ok: 'back' });
   });
 
+  it('a full mailbox on the receiving side dead-letters the overflow and leaves the link up', async () => {
+    const a = node('a');
+    const b = node('b');
+    const seen: unknown[] = [];
+    b.system.spawn({ create: () => ({ receive: (m) => void seen.push(m) }), mailbox: { capacity: 2 } }, 'tiny');
+    b.system.spawn(echo(), 'echo');
+    const port = await b.transport.listen();
+    const link = a.transport.dial(`127.0.0.1:${port}`);
+    await link.ready;
+    const tiny = a.system.ref({ system: 'b', path: 'tiny' });
+    for (let i = 0; i < 10; i++) tiny.tell(i); // one batch: 8 of them find the mailbox full
+    await expect(a.system.ref({ system: 'b', path: 'echo' }).ask('alive', { timeoutMs: 5000 })).resolves.toBe('alive');
+    expect(seen).toEqual([0, 1]);
+    expect(b.system.deadLetters.byReason['mailbox-full']).toBe(8);
+    expect(link.isOpen).toBe(true);
+    expect(b.log.find('tcp connection closed')).toHaveLength(0);
+  });
+
   it('reaches a system behind a peer by its dotted prefix (b.w1 through b)', async () => {
     const a = node('a');
     const b = node('b');
