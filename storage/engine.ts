@@ -775,7 +775,6 @@ export class LsmEngine {
   /** Turns the memtable into an L0 table now and waits for it (and any older ones). */
   async flush(): Promise<void> {
     this.check();
-    if (this.queue.length > 0) await this.waitQueueEmpty();
     if (this.mem.count > 0 || this.mem.maxAppliedIndex > this.versions.appliedIndex) {
       this.commitNow();
       this.switchMemtable();
@@ -785,10 +784,6 @@ export class LsmEngine {
       this.scheduleBackground();
       await this.waitForChange();
     }
-  }
-
-  private async waitQueueEmpty(): Promise<void> {
-    while (this.queue.length > 0) await this.waitForChange();
   }
 
   private commitNow(): void {
@@ -996,7 +991,7 @@ export class LsmEngine {
     if (this.closed) return;
     if (this.bgError === null) {
       try {
-        if (this.queue.length > 0) await this.waitQueueEmpty();
+        // Writes still held back by a stall are rejected below, not waited for.
         if (!this.walEnabled) await this.flush();
         while (this.flushRunning || this.runningCompactions > 0) await this.waitForChange();
         if (this.wal !== null) this.wal.sync();
