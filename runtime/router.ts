@@ -70,6 +70,11 @@ export class Router implements RemoteRouter {
     this.defaultLink = link;
   }
 
+  /** True when a route for exactly `systemName` exists (not via a prefix or the default). */
+  hasRoute(systemName: string): boolean {
+    return this.routes.has(systemName);
+  }
+
   /** The link that `systemName` would be sent through, if any. */
   routeFor(systemName: string): Link | undefined {
     const exact = this.routes.get(systemName);

@@ -73,6 +73,10 @@ describe('worker-thread host', () => {
     expect((await w2.stats()).deadLetters).toBeGreaterThanOrEqual(1);
   });
 
+  it('refuses a second worker with the same name', async () => {
+    await expect(WorkerHost.start({ router, name: 'w1' })).rejects.toThrow(/already exists/);
+  });
+
   it('spawn reports a factory that does not exist', async () => {
     await expect(w1.spawn(spec('nope'), 'x')).rejects.toThrow(/no exported factory function "nope"/);
   });

@@ -60,6 +60,9 @@ export class WorkerHost {
   static async start(options: WorkerHostOptions): Promise<WorkerHost> {
     checkName('worker', options.name);
     const systemName = `${options.router.system.name}.${options.name}`;
+    if (options.router.hasRoute(systemName)) {
+      throw new EdgeKVError('WORKER_EXISTS', `a route to ${systemName} already exists; pick another worker name`);
+    }
     const data = new MessageChannel();
     const control = new MessageChannel();
     const bootData: WorkerBootData = { systemName, dataPort: data.port2, controlPort: control.port2, logLevel: options.logLevel };
