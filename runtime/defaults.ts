@@ -19,6 +19,8 @@ export const runtimeDefaults = {
   maxHandshakeFrameBytes: 1024,
   /** A TCP peer that has not completed the handshake by then is dropped, so half-open connections cannot pile up. */
   handshakeTimeoutMs: 5_000,
+  /** Accepted connections still in the handshake at once; more are refused, so a connection flood cannot exhaust memory before anyone is authenticated. */
+  maxPendingHandshakes: 64,
   /** First reconnect delay after a TCP link drops; doubles per failed attempt. */
   reconnectBaseMs: 100,
   /** Reconnect delay ceiling: a restarted peer is found within seconds without hammering a dead one. */

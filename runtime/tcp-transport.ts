@@ -28,6 +28,7 @@ export interface TcpTransportOptions {
   reconnectMaxMs?: number;
   maxQueuedWhileDisconnected?: number;
   maxSocketBufferBytes?: number;
+  maxPendingHandshakes?: number;
 }
 
 export interface DialOptions {
@@ -63,6 +64,7 @@ export class TcpTransport {
       reconnectMaxMs: options.reconnectMaxMs ?? runtimeDefaults.reconnectMaxMs,
       maxQueuedWhileDisconnected: options.maxQueuedWhileDisconnected ?? runtimeDefaults.maxQueuedWhileDisconnected,
       maxSocketBufferBytes: options.maxSocketBufferBytes ?? runtimeDefaults.maxSocketBufferBytes,
+      maxPendingHandshakes: options.maxPendingHandshakes ?? runtimeDefaults.maxPendingHandshakes,
     };
   }
 
@@ -71,6 +73,15 @@ export class TcpTransport {
     if (this.server !== undefined) return Promise.reject(new EdgeKVError('ALREADY_LISTENING', 'this transport already listens'));
     const server = createServer({ noDelay: true }, (socket) => {
       if (this.closed) {
+        socket.destroy();
+        return;
+      }
+      const pending = [...this.links].filter((l) => l.isInbound && !l.isOpen).length;
+      if (pending >= this.settings.maxPendingHandshakes) {
+        this.log('warn', 'tcp connection refused: too many unauthenticated connections', {
+          peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+          maxPendingHandshakes: this.settings.maxPendingHandshakes,
+        });
         socket.destroy();
         return;
       }
@@ -184,6 +195,11 @@ export class TcpLink implements Link {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Accepted from a listener (not dialed): it does not reconnect. */
+  get isInbound(): boolean {
+    return this.target === undefined;
   }
 
   send(envelope: RemoteEnvelope): boolean {

@@ -198,6 +198,16 @@ describe('TCP transport between two actor systems', () => {
     expect(b.transport.activeLinks).toHaveLength(0);
   });
 
+  it('refuses connections beyond the limit of unauthenticated ones', async () => {
+    const b = node('b', { maxPendingHandshakes: 1 });
+    const port = await b.transport.listen();
+    const first = await rawPeer(port, 'first', undefined);
+    const second = await rawPeer(port, 'second', undefined);
+    await second.closed;
+    expect(b.log.find('tcp connection refused: too many unauthenticated connections')).toHaveLength(1);
+    expect(first.socket.destroyed).toBe(false);
+  });
+
   it('drops a peer that never completes the handshake', async () => {
     const b = node('b', { handshakeTimeoutMs: 50 });
     const port = await b.transport.listen();
