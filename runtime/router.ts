@@ -220,6 +220,10 @@ export function decodeBatch(bytes: Uint8Array, system: ActorSystem): RemoteEnvel
 
 function envelopesFromFields(fields: unknown[]): RemoteEnvelope[] {
   const out: RemoteEnvelope[] = new Array(fields.length / fieldsPerEnvelope);
+  // Runs of envelopes between the same two actors are the common case in a
+  // batch: they share one (immutable) Address object per end.
+  let to: Address | undefined;
+  let sender: Address | undefined;
   for (let i = 0, j = 0; i < fields.length; i += fieldsPerEnvelope, j++) {
     const toSystem = fields[i];
     const toPath = fields[i + 1];
@@ -227,10 +231,15 @@ function envelopesFromFields(fields: unknown[]): RemoteEnvelope[] {
     const senderPath = fields[i + 3];
     const failure = fields[i + 5];
     if (typeof toSystem !== 'string' || typeof toPath !== 'string') throw new CorruptionError(`envelope ${j}: no target address`);
-    let sender: Address | undefined;
-    if (typeof senderSystem === 'string' && typeof senderPath === 'string') sender = { system: senderSystem, path: senderPath };
-    else if (senderSystem !== null || senderPath !== null) throw new CorruptionError(`envelope ${j}: malformed sender address`);
-    const envelope: RemoteEnvelope = { to: { system: toSystem, path: toPath }, sender, message: fields[i + 4] };
+    if (to === undefined || to.path !== toPath || to.system !== toSystem) to = { system: toSystem, path: toPath };
+    if (typeof senderSystem === 'string' && typeof senderPath === 'string') {
+      if (sender === undefined || sender.path !== senderPath || sender.system !== senderSystem) sender = { system: senderSystem, path: senderPath };
+    } else if (senderSystem === null && senderPath === null) {
+      sender = undefined;
+    } else {
+      throw new CorruptionError(`envelope ${j}: malformed sender address`);
+    }
+    const envelope: RemoteEnvelope = { to, sender, message: fields[i + 4] };
     if (failure !== null && failure !== undefined) {
       if (!isFailure(failure)) throw new CorruptionError(`envelope ${j}: malformed failure`);
       envelope.failure = failure;

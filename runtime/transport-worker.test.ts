@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorSystem, ActorNotFoundError, EdgeKVError, MemoryLogger } from './index.js';
+import { ActorSystem, ActorNotFoundError, AskTimeoutError, EdgeKVError, MemoryLogger } from './index.js';
 import { Router } from './router.js';
 import { WorkerHost } from './worker-host.js';
 import type { CollectorMessage, ForwarderMessage } from './worker-fixtures.js';
@@ -71,6 +71,13 @@ describe('worker-thread host', () => {
     const error = await w2.ref('doomed').ask('x', { timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ActorNotFoundError);
     expect((await w2.stats()).deadLetters).toBeGreaterThanOrEqual(1);
+  });
+
+  it('an ask across threads that gets no answer fails with AskTimeoutError', async () => {
+    const silent = await w2.spawn<CollectorMessage>(spec('collector'), 'silent');
+    const error = await silent.ask({ kind: 'item', value: 1 }, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AskTimeoutError);
+    expect(main.stats().pendingAsks).toBe(0);
   });
 
   it('refuses a second worker with the same name', async () => {
