@@ -29,8 +29,12 @@ export interface GatewayOptions {
   /** Unique in the ring; the ring id is SHA-1(name) unless `id` is given. */
   name: string;
   id?: RingId;
-  /** Any gateway already in the ring. Without one this gateway creates a new ring. */
-  bootstrap?: ActorRef<GatewayMessage>;
+  /**
+   * Gateways already in the ring (a seed list); a join asks them in turn, so
+   * one dead seed does not keep a gateway out. Without any this gateway
+   * creates a new ring.
+   */
+  bootstrap?: ActorRef<GatewayMessage> | readonly ActorRef<GatewayMessage>[];
   /** The group this gateway fronts: routed requests for its range go there. */
   group?: ActorRef<GroupRequest>;
   /** The data-migration layer's hooks (see range-hooks.ts). */
@@ -96,6 +100,7 @@ export function gatewayProps(options: GatewayOptions): Props<GatewayMessage> {
  */
 export class GatewayActor implements Actor<Msg> {
   private readonly tuning: GatewayTuning;
+  private readonly bootstraps: ActorRef<GatewayMessage>[];
   readonly id: RingId;
   private ctx!: ActorContext<Msg>;
   private me!: PeerRef;
@@ -125,6 +130,8 @@ export class GatewayActor implements Actor<Msg> {
       if (!(typeof v === 'number' && v > 0)) throw new GatewayConfigError(`gateway tuning ${k} must be a positive number, got ${String(v)}`);
     }
     this.id = options.id === undefined ? ringId(options.name) : checkRingId(options.id);
+    const b = options.bootstrap;
+    this.bootstraps = b === undefined ? [] : Array.isArray(b) ? [...b] : [b as ActorRef<GatewayMessage>];
   }
 
   // ---- lifecycle ------------------------------------------------------------------
@@ -137,7 +144,7 @@ export class GatewayActor implements Actor<Msg> {
     ctx.startTimer('stabilize', ctx.random.next() * this.tuning.stabilizeMs, { kind: '$stabilize' });
     ctx.startTimer('fix-fingers', ctx.random.next() * this.tuning.fixFingersMs, { kind: '$fix-fingers' });
     ctx.startTimer('check-predecessor', ctx.random.next() * this.tuning.checkPredecessorMs, { kind: '$check-predecessor' });
-    if (this.options.bootstrap === undefined) {
+    if (this.bootstraps.length === 0) {
       this.state = 'serving';
       this.emitChanged('created');
       ctx.log.log('info', 'gateway: created a ring', { gateway: this.options.name, id: formatRingId(this.id) });
@@ -543,9 +550,10 @@ export class GatewayActor implements Actor<Msg> {
   // ---- join -------------------------------------------------------------------------
 
   private join(): void {
-    const bootstrap = this.options.bootstrap;
-    if (this.state !== 'joining' || bootstrap === undefined) return;
+    if (this.state !== 'joining' || this.bootstraps.length === 0) return;
     const attempt = ++this.joinAttempt;
+    // Rotate through the seeds: a retry goes to the next one.
+    const bootstrap = this.bootstraps[(attempt - 1) % this.bootstraps.length]!;
     this.joinRedirects = 0;
     bootstrap
       .ask<LookupReply>({ kind: 'lookup', keyId: this.id }, { timeoutMs: this.tuning.lookupTimeoutMs })

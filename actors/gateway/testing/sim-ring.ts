@@ -4,7 +4,7 @@ import type { GatewayTuning } from '../defaults.js';
 import { GatewayActor } from '../gateway-actor.js';
 import type { GatewayMessage, GroupRequest, LeaveReply } from '../messages.js';
 import type { RangeListener } from '../range-hooks.js';
-import { ringId, type RingId } from '../ring-id.js';
+import { addPowerOfTwo, ringId, type RingId } from '../ring-id.js';
 
 export const GATEWAY_PATH = 'gateway';
 
@@ -33,7 +33,8 @@ export class SimRing {
   ) {}
 
   /** Adds a gateway node; with `bootstrap` it joins through that gateway, else it creates the ring. */
-  add(name: string, bootstrap?: string): void {
+  add(name: string, bootstrap?: string | readonly string[]): void {
+    const seeds = bootstrap === undefined ? [] : typeof bootstrap === 'string' ? [bootstrap] : [...bootstrap];
     this.sim.addNode(name, (node) => {
       const group = this.options.groups
         ? node.system.spawn<GroupRequest>(
@@ -54,7 +55,7 @@ export class SimRing {
           create: () => {
             const actor = new GatewayActor({
               name,
-              ...(bootstrap !== undefined ? { bootstrap: node.system.ref<GatewayMessage>({ system: bootstrap, path: GATEWAY_PATH }) } : {}),
+              ...(seeds.length > 0 ? { bootstrap: seeds.map((s) => node.system.ref<GatewayMessage>({ system: s, path: GATEWAY_PATH })) } : {}),
               ...(group !== undefined ? { group } : {}),
               ...(listener !== undefined ? { listener } : {}),
               ...(this.options.tuning !== undefined ? { tuning: this.options.tuning } : {}),
@@ -126,6 +127,39 @@ export class SimRing {
       for (let k = 0; k < want; k++) if (s.successors[k]!.id !== ring[(i + k + 1) % n]!.id) return false;
     }
     return true;
+  }
+
+  /** Every finger of every serving gateway is the true successor of its start (what fix_fingers converges to). */
+  fingersCorrect(): boolean {
+    const ring = this.ring();
+    if (ring.length === 0) return false;
+    const ids = ring.map((g) => g.id);
+    const owner = (key: RingId): RingId => {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ids[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return ids[lo === ids.length ? 0 : lo]!;
+    };
+    for (const g of ring) {
+      const fingers = g.actor.status().fingers;
+      for (let i = 0; i < fingers.length; i++) {
+        if (fingers[i] !== owner(addPowerOfTwo(g.id, i))) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs the simulation in `stepMs` slices until `done()` holds (for predicates too costly to test after every event). */
+  async runUntilChecked(done: () => boolean, stepMs: number, maxMs: number): Promise<boolean> {
+    for (let t = 0; t < maxMs; t += stepMs) {
+      if (done()) return true;
+      await this.sim.runFor(stepMs);
+    }
+    return done();
   }
 
   /** Asks from node `via` and runs the simulation until the answer (or the ask's timeout). */
