@@ -238,6 +238,17 @@ export class TcpLink implements Link {
     socket.setNoDelay(true);
     socket.connect(this.target.port, this.target.host, () => this.startHandshake());
     this.attach(socket);
+    // A SYN into a black hole would otherwise wait for the kernel's retries (minutes).
+    this.armTimer(`no connection within ${this.transport.settings.handshakeTimeoutMs} ms`, 'connecting');
+  }
+
+  /** Drops the socket if the link is still in `state` after handshakeTimeoutMs. */
+  private armTimer(reason: string, state: LinkState): void {
+    this.clearTimer();
+    this.timer = this.transport.router.system.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.state === state) this.drop(reason);
+    }, this.transport.settings.handshakeTimeoutMs);
   }
 
   /** @internal Takes an accepted socket. */
@@ -275,12 +286,7 @@ export class TcpLink implements Link {
     this.state = 'handshaking';
     this.ourNonce = this.transport.router.system.random.bytes(nonceBytes);
     this.writeFrame(encode({ t: 'hello', v: handshakeVersion, nonce: this.ourNonce }));
-    const clock = this.transport.router.system.clock;
-    this.clearTimer();
-    this.timer = clock.setTimeout(() => {
-      this.timer = undefined;
-      if (this.state === 'handshaking') this.drop(`no handshake within ${this.transport.settings.handshakeTimeoutMs} ms`);
-    }, this.transport.settings.handshakeTimeoutMs);
+    this.armTimer(`no handshake within ${this.transport.settings.handshakeTimeoutMs} ms`, 'handshaking');
   }
 
   private readonly onFrame = (body: Buffer): void => {
