@@ -10,6 +10,14 @@ import type { NodeId } from './types.js';
 export interface RaftClientOptions {
   readonly askTimeoutMs?: number;
   readonly maxAttempts?: number;
+  /**
+   * Send each new request to a random member instead of the last known
+   * leader: followers forward writes and ReadIndex, and tests use this to
+   * exercise those paths (and to catch stale reads served by a follower).
+   */
+  readonly spreadRequests?: boolean;
+  /** Pause before retrying after a refusal (no leader yet, proposal dropped). */
+  readonly retryBackoffMs?: number;
 }
 
 /**
@@ -74,6 +82,7 @@ export class RaftClient {
   private async attempts(op: string, send: (to: NodeId) => Promise<MemberReply>): Promise<KvResult> {
     const max = this.opts.maxAttempts ?? D.CLIENT_MAX_ATTEMPTS;
     let last = 'none';
+    if (this.opts.spreadRequests) this.leader = this.ids[this.system.random.int(this.ids.length)];
     for (let attempt = 1; attempt <= max; attempt++) {
       const to = this.leader ?? this.ids[this.rr++ % this.ids.length]!;
       let reply: MemberReply;
@@ -94,8 +103,14 @@ export class RaftClient {
       }
       last = `${reply.code}: ${reply.message}`;
       this.leader = reply.code === 'NOT_LEADER' && reply.leaderId !== undefined && reply.leaderId !== to ? reply.leaderId : undefined;
+      // No leader yet, or a transfer in progress: give the group an election's worth of time.
+      if (this.leader === undefined) await this.sleep(this.opts.retryBackoffMs ?? D.CLIENT_RETRY_BACKOFF_MS);
     }
     throw new RequestOutcomeUnknownError(op, max, last);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.system.clock.setTimeout(resolve, ms));
   }
 
   private ask(to: NodeId, msg: RaftMemberMessage): Promise<MemberReply> {

@@ -30,6 +30,7 @@ export interface RaftConfig {
   readonly snapshotChunkBytes?: number;
   readonly maxUncommittedBytes?: number;
   readonly maxApplyBytesPerReady?: number;
+  readonly leaseDriftMarginTicks?: number;
 }
 
 export interface ResolvedConfig {
@@ -46,6 +47,7 @@ export interface ResolvedConfig {
   readonly snapshotChunkBytes: number;
   readonly maxUncommittedBytes: number;
   readonly maxApplyBytesPerReady: number;
+  readonly leaseDriftMarginTicks: number;
 }
 
 export function resolveConfig(c: RaftConfig): ResolvedConfig {
@@ -64,6 +66,7 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
     snapshotChunkBytes: c.snapshotChunkBytes ?? D.SNAPSHOT_CHUNK_BYTES,
     maxUncommittedBytes: c.maxUncommittedBytes ?? D.MAX_UNCOMMITTED_BYTES,
     maxApplyBytesPerReady: c.maxApplyBytesPerReady ?? D.MAX_APPLY_BYTES_PER_READY,
+    leaseDriftMarginTicks: c.leaseDriftMarginTicks ?? D.LEASE_DRIFT_MARGIN_TICKS,
   };
   if (r.heartbeatTicks < 1) throw new RaftConfigError(`heartbeatTicks must be >= 1, got ${r.heartbeatTicks}`);
   if (r.electionTicks <= r.heartbeatTicks) {
@@ -71,6 +74,9 @@ export function resolveConfig(c: RaftConfig): ResolvedConfig {
   }
   if (r.maxInflightMsgs < 1) throw new RaftConfigError(`maxInflightMsgs must be >= 1, got ${r.maxInflightMsgs}`);
   if (r.snapshotChunkBytes < 1) throw new RaftConfigError(`snapshotChunkBytes must be >= 1`);
+  if (r.readOnly === 'leaseBased' && r.leaseDriftMarginTicks >= r.electionTicks) {
+    throw new RaftConfigError(`leaseDriftMarginTicks (${r.leaseDriftMarginTicks}) must be below electionTicks (${r.electionTicks})`);
+  }
   if (r.readOnly === 'leaseBased' && !r.checkQuorum) {
     throw new RaftConfigError('readOnly "leaseBased" needs checkQuorum: without it a deposed leader could still think it holds the lease');
   }

@@ -118,6 +118,8 @@ export class RaftCore {
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
+  /** Ticks since this node became leader; heartbeats carry it so answers date the lease. */
+  private leaderTicks = 0;
   private randomizedElectionTimeout = 0;
 
   leadTransferee: NodeId = NONE;
@@ -598,10 +600,11 @@ export class RaftCore {
   }
 
   private serveReadIndex(m: ReadIndexMsg): void {
-    if (this.cfg.readOnly === 'leaseBased') {
+    if (this.cfg.readOnly === 'leaseBased' && this.leaseValid()) {
       this.respondRead(m.from, this.log.committed, m.context);
       return;
     }
+    // Safe path (also the fallback when the lease is not known to hold): one heartbeat round.
     this.readOnly.add(this.log.committed, m.context, m.from, this.id);
     this.bcastHeartbeat(m.context);
   }
@@ -670,6 +673,7 @@ export class RaftCore {
 
   private handleHeartbeatResp(m: HeartbeatRespMsg, pr: Progress): void {
     pr.recentActive = true;
+    pr.ackedTick = Math.max(pr.ackedTick, m.sentTick);
     if (pr.state === 'probe') pr.probeSent = false;
     if (pr.state === 'replicate' && pr.stalledSinceLastHeartbeat()) pr.becomeProbe();
     if (pr.state === 'snapshot') {
@@ -678,7 +682,7 @@ export class RaftCore {
     } else if (pr.match < this.log.lastIndex()) {
       this.sendAppend(m.from);
     }
-    if (this.cfg.readOnly !== 'safe' || m.context.byteLength === 0) return;
+    if (m.context.byteLength === 0) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks) return;
     let voterAcks = 0;
@@ -692,6 +696,24 @@ export class RaftCore {
     if (pr.state !== 'snapshot' || m.snapIndex !== pr.pendingSnapshot) return;
     pr.snapshotOffset = m.nextOffset;
     this.sendSnapshotChunk(m.from, pr);
+  }
+
+  /**
+   * The leader lease: a quorum answered heartbeats sent within the last
+   * election timeout (less a drift margin). Each of them reset its election
+   * timer on receipt, after the send, and with CheckQuorum will not vote for
+   * anyone else until a full election timeout has passed on its own clock,
+   * so no other leader can exist yet. A transfer voids the lease, since the
+   * transferee campaigns without waiting.
+   */
+  private leaseValid(): boolean {
+    if (this.leadTransferee !== NONE) return false;
+    const since = this.leaderTicks - (this.cfg.electionTicks - this.cfg.leaseDriftMarginTicks);
+    let n = 0;
+    for (const id of this.voters) {
+      if (id === this.id || (this.prs.get(id)?.ackedTick ?? -Infinity) >= since) n++;
+    }
+    return n >= quorumSize(this.voters.length);
   }
 
   private quorumActive(): boolean {
@@ -715,6 +737,7 @@ export class RaftCore {
         to: id,
         commit: Math.min(pr.match, this.log.committed),
         context: ctx ?? new Uint8Array(0),
+        sentTick: this.leaderTicks,
       });
     }
   }
@@ -877,7 +900,7 @@ export class RaftCore {
 
   private handleHeartbeat(m: HeartbeatMsg): void {
     this.log.commitTo(m.commit);
-    this.send({ type: 'heartbeatResp', to: m.from, context: m.context });
+    this.send({ type: 'heartbeatResp', to: m.from, context: m.context, sentTick: m.sentTick });
   }
 
   private handleSnapshot(m: SnapMsg): void {
@@ -941,6 +964,7 @@ export class RaftCore {
   }
 
   private tickHeartbeat(): void {
+    this.leaderTicks++;
     this.heartbeatElapsed++;
     this.electionElapsed++;
     if (this.electionElapsed >= this.cfg.electionTicks) {
@@ -1004,6 +1028,7 @@ export class RaftCore {
 
   private becomeLeader(): void {
     this.reset(this.term);
+    this.leaderTicks = 0;
     this.lead = this.id;
     this.state = 'leader';
     for (const [id, pr] of this.prs) {

@@ -84,3 +84,13 @@ export const CLIENT_ASK_TIMEOUT_MS = 3000;
 
 /** Attempts before a client reports the outcome unknown; enough to walk a 5-member group twice. */
 export const CLIENT_MAX_ATTEMPTS = 10;
+
+/** A client's pause after "no leader": about half an election timeout, so a few retries span an election. */
+export const CLIENT_RETRY_BACKOFF_MS = 500;
+
+/**
+ * Ticks cut from the leader lease: one for the phase difference between the
+ * leader's and a follower's tick timers, one for clock-rate drift (20% at
+ * the default 10-tick election timeout).
+ */
+export const LEASE_DRIFT_MARGIN_TICKS = 2;

@@ -3,7 +3,7 @@ import type { ActorRef } from '../../runtime/actor-ref.js';
 import { EdgeKVError } from '../../runtime/errors.js';
 import { decodeConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
-import { RaftCore, type Ready } from './core.js';
+import { RaftCore, type RaftStatus, type Ready } from './core.js';
 import * as D from './defaults.js';
 import { encodeRequest } from './kv/commands.js';
 import type { KvApplied, KvStateMachine } from './kv/kv-state-machine.js';
@@ -26,6 +26,8 @@ export interface RaftMemberOptions {
   readonly snapshotCatchupEntries?: number;
   /** Ticks a client waits for its write to apply here before getting TIMEOUT (outcome unknown). */
   readonly requestTimeoutTicks?: number;
+  /** Test hook: called with each new instance at (re)start, e.g. so a simulator can inspect roles. */
+  readonly onStart?: (member: RaftMember) => void;
 }
 
 interface Waiter {
@@ -79,6 +81,12 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       ctx.random,
     );
     ctx.startTimer('tick', this.opts.tickMs ?? D.TICK_INTERVAL_MS, { kind: 'tick' }, { repeat: true });
+    this.opts.onStart?.(this);
+  }
+
+  /** The core's view right now (synchronous; for tests and the status endpoint). */
+  status(): RaftStatus {
+    return this.core.status();
   }
 
   postStop(): void {

@@ -89,10 +89,13 @@ export interface HeartbeatMsg extends Base {
   readonly commit: number;
   /** Non-empty when the heartbeat confirms leadership for a ReadIndex request. */
   readonly context: Uint8Array;
+  /** The leader's own tick count when it sent this; echoed back to time the leader lease. */
+  readonly sentTick: number;
 }
 export interface HeartbeatRespMsg extends Base {
   readonly type: 'heartbeatResp';
   readonly context: Uint8Array;
+  readonly sentTick: number;
 }
 /** One chunk of InstallSnapshot; chunks go one at a time, each acknowledged. */
 export interface SnapMsg extends Base {

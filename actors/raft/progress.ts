@@ -20,6 +20,8 @@ export class Progress {
   snapshotOffset = 0;
   /** `match` when the previous heartbeat answer came in; -1 before the first. */
   matchAtLastHeartbeat = -1;
+  /** Latest leader tick at which a heartbeat this peer answered was sent (leader lease). */
+  ackedTick = -Infinity;
   /** Heard from since the last CheckQuorum round. */
   recentActive = false;
   readonly inflights: Inflights;

@@ -112,13 +112,42 @@ describe('ReadIndex', () => {
     expect(c.node(1).readStates).toEqual([{ index: 1, context: ctx('early') }]);
   });
 
-  it('lease-based reads answer at once, without a heartbeat round', () => {
+  it('lease-based reads answer at once while a quorum answered a recent heartbeat', () => {
     const c = new TestCluster([1, 2, 3], { config: { readOnly: 'leaseBased' } });
     expect(c.elect(1)).toBe(true);
+    c.tick(1);
+    c.deliverAll();
     c.core(1).readIndex(ctx('lease'));
     c.processReady(c.node(1));
     expect(c.node(1).readStates).toEqual([{ index: 1, context: ctx('lease') }]);
     expect(c.queue.filter((m) => m.type === 'heartbeat')).toHaveLength(0);
+  });
+
+  it('without a fresh quorum of heartbeat answers a lease read falls back to a heartbeat round', () => {
+    const c = new TestCluster([1, 2, 3], { config: { readOnly: 'leaseBased', checkQuorum: true } });
+    expect(c.elect(1)).toBe(true);
+    c.tick(1);
+    c.deliverAll();
+    // The last answered heartbeat was sent at leader tick 1; the lease (10 - 2 margin ticks)
+    // covers ticks up to 9. At tick 10 it has run out, while CheckQuorum has not yet deposed the leader.
+    c.isolate(1);
+    c.tick(1, 9);
+    c.dropQueued();
+    expect(c.core(1).state).toBe('leader');
+    c.core(1).readIndex(ctx('late'));
+    c.processReady(c.node(1));
+    expect(c.node(1).readStates).toEqual([]);
+    expect(c.queue.filter((m) => m.type === 'heartbeat')).toHaveLength(2);
+  });
+
+  it('a fresh leader has no lease until its first heartbeat round is answered', () => {
+    const c = new TestCluster([1, 2, 3], { config: { readOnly: 'leaseBased' } });
+    expect(c.elect(1)).toBe(true);
+    c.core(1).readIndex(ctx('first'));
+    c.processReady(c.node(1));
+    expect(c.node(1).readStates).toEqual([]);
+    c.deliverAll();
+    expect(c.node(1).readStates).toEqual([{ index: 1, context: ctx('first') }]);
   });
 
   it('a single-node group answers reads at once', () => {

@@ -35,6 +35,7 @@ export class SimGroup {
   readonly ids: NodeId[];
   private readonly stores = new Map<NodeId, MemoryLogStore>();
   private readonly recovered = new Set<NodeId>();
+  private readonly members = new Map<NodeId, RaftMember>();
 
   constructor(readonly opts: SimGroupOptions) {
     this.sim = new Simulation({ seed: opts.seed, faults: opts.faults, trace: false });
@@ -58,11 +59,23 @@ export class SimGroup {
           tickMs: opts.tickMs,
           snapshotEveryEntries: opts.snapshotEveryEntries,
           snapshotCatchupEntries: opts.snapshotCatchupEntries,
+          onStart: (m) => this.members.set(id, m),
         };
         node.system.spawn(RaftMember.props(memberOpts), 'raft');
       });
     }
     this.sim.addNode('client', () => undefined);
+  }
+
+  /** The live member that believes it leads in the highest term, read synchronously. */
+  leaderNow(): NodeId | undefined {
+    let best: { id: NodeId; term: number } | undefined;
+    for (const [id, m] of this.members) {
+      if (!this.sim.isUp(nodeName(id))) continue;
+      const s = m.status();
+      if (s.state === 'leader' && (!best || s.term > best.term)) best = { id, term: s.term };
+    }
+    return best?.id;
   }
 
   /** Power cut: the node stops and its log store keeps only what was synced at this instant. */
@@ -81,10 +94,10 @@ export class SimGroup {
     return this.stores.get(id)!;
   }
 
-  /** A client living on the simulator's client node. */
-  client(opts?: RaftClientOptions): RaftClient {
+  /** A client living on the simulator's client node; `only` pins it to some members. */
+  client(opts?: RaftClientOptions, only: readonly NodeId[] = this.ids): RaftClient {
     const system = this.sim.node('client')!.system;
-    return new RaftClient(system, new Map(this.ids.map((id) => [id, memberAddress(id)])), opts);
+    return new RaftClient(system, new Map(only.map((id) => [id, memberAddress(id)])), opts);
   }
 
   ref(id: NodeId): ActorRef<RaftMemberMessage> {
@@ -93,11 +106,8 @@ export class SimGroup {
 
   async status(id: NodeId): Promise<StatusReply | undefined> {
     if (!this.sim.isUp(nodeName(id))) return undefined;
-    const p = this.ref(id).ask<StatusReply>({ kind: 'status' }, { timeoutMs: 1000 });
-    let out: StatusReply | undefined;
-    p.then((s) => (out = s)).catch(() => undefined);
-    await this.sim.runFor(5);
-    return out;
+    const r = await this.run(this.ref(id).ask<StatusReply>({ kind: 'status' }, { timeoutMs: 1000 }), 2000);
+    return r.ok ? r.value : undefined;
   }
 
   async leader(): Promise<NodeId | undefined> {
