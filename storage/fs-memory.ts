@@ -53,6 +53,11 @@ export class MemoryFileSystem implements FileSystem {
     return this.dead;
   }
 
+  /** The moment of power loss: every later call fails until `crash()` brings the disk back. */
+  powerOff(): void {
+    this.dead = true;
+  }
+
   /** Power loss: unsynced data and unsynced directory changes vanish. */
   crash(): void {
     this.names = new Map(this.durableNames);
