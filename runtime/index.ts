@@ -15,5 +15,5 @@ export { Router, decodeBatch, EnvelopeBatch, type Link, type RouterStats } from 
 export { WorkerLink } from './worker-link.js';
 export { WorkerHost, type WorkerHostOptions } from './worker-host.js';
 export type { ActorFactory, SpawnSpec, WorkerControl, WorkerStats } from './worker-control.js';
-export { TcpTransport, TcpLink, HandshakeError, type DialOptions, type TcpTransportOptions } from './tcp-transport.js';
+export { TcpTransport, TcpLink, HandshakeError, type DialOptions, type TcpLinkStats, type TcpTransportOptions } from './tcp-transport.js';
 export { FrameTooLargeError } from './tcp-frame.js';

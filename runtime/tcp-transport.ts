@@ -36,6 +36,15 @@ export interface DialOptions {
   system?: string;
 }
 
+export interface TcpLinkStats {
+  description: string;
+  remoteSystem: string | undefined;
+  inbound: boolean;
+  open: boolean;
+  framesSent: number;
+  framesReceived: number;
+}
+
 type LinkState = 'connecting' | 'handshaking' | 'open' | 'backoff' | 'closed';
 
 /**
@@ -131,6 +140,18 @@ export class TcpTransport {
     this.closed = true;
     for (const link of [...this.links]) link.close();
     await this.stopListening();
+  }
+
+  /** One line per live link: who, which way, whether it is up, and its traffic in frames. */
+  stats(): TcpLinkStats[] {
+    return [...this.links].map((link) => ({
+      description: link.description,
+      remoteSystem: link.remoteSystem,
+      inbound: link.isInbound,
+      open: link.isOpen,
+      framesSent: link.framesSent,
+      framesReceived: link.framesReceived,
+    }));
   }
 
   /** Live links, for stats and tests. */

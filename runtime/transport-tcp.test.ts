@@ -78,6 +78,10 @@ describe('TCP transport between two actor systems', () => {
       .ref<ForwarderMessage>(fwd.address)
       .ask({ kind: 'ask', to: a.system.ref('echo-a'), message: 'back', timeoutMs: 5000 }, { timeoutMs: 5000 });
     expect(answer).toEqual({ ok: 'back' });
+    expect(a.transport.stats()).toEqual([expect.objectContaining({ remoteSystem: 'b', inbound: false, open: true })]);
+    expect(b.transport.stats()).toEqual([expect.objectContaining({ remoteSystem: 'a', inbound: true, open: true })]);
+    // 5000 tells went out in a handful of frames, not one each
+    expect(a.transport.stats()[0]!.framesSent).toBeLessThan(100);
   });
 
   it('a full mailbox on the receiving side dead-letters the overflow and leaves the link up', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActorSystem, ActorNotFoundError, AskTimeoutError, EdgeKVError, MemoryLogger } from './index.js';
 import { Router } from './router.js';
 import { WorkerHost } from './worker-host.js';
+import type { WorkerLink } from './worker-link.js';
 import type { CollectorMessage, ForwarderMessage } from './worker-fixtures.js';
 
 const fixtures = new URL('./worker-fixtures.ts', import.meta.url).href;
@@ -31,7 +32,12 @@ describe('worker-thread host', () => {
 
   it('keeps tells FIFO per sender across the thread boundary', async () => {
     const c = await w1.spawn<CollectorMessage>(spec('collector'), 'fifo');
+    const link = router.routeFor('main.w1') as WorkerLink;
+    const framesBefore = link.framesSent;
     for (let i = 0; i < 5000; i++) c.tell({ kind: 'item', value: i });
+    expect(link.framesSent - framesBefore).toBe(1); // the first 4096 went at once; the rest waits for the microtask
+    await Promise.resolve();
+    expect(link.framesSent - framesBefore).toBe(2);
     const seen = await c.ask<number[]>({ kind: 'get' }, { timeoutMs: 5000 });
     expect(seen).toEqual([...Array(5000).keys()]);
   });
