@@ -37,6 +37,13 @@ export const gatewayDefaults = {
    */
   askTimeoutMs: 500,
   /**
+   * Consecutive unanswered asks before a peer is suspected (a successor or
+   * predecessor dropped, a routing hop avoided). One lost message on a lossy
+   * edge link must not evict a live neighbour; two in a row still detect a
+   * real failure within about a second.
+   */
+  suspectAfterMisses: 2,
+  /**
    * A whole lookup (all hops, including backtracking around dead nodes) must
    * finish in this time: ~2 × 160 steps of askTimeoutMs would be far too long
    * for a client, and a lookup that slow means the ring is broken, not busy.

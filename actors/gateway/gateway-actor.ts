@@ -52,7 +52,7 @@ type Internal =
   | { kind: '$join' }
   | { kind: '$neighbours'; successorId: RingId; reply: Neighbours | undefined }
   | { kind: '$pong'; predecessorId: RingId; ok: boolean }
-  | { kind: '$walk-step'; walkId: number; asked: RingId; hop: NextHop<GatewayRef> | undefined }
+  | { kind: '$walk-step'; walkId: number; asked: PeerRef; avoid: RingId[]; attempt: number; hop: NextHop<GatewayRef> | undefined }
   | { kind: '$walk-expired'; walkId: number }
   | { kind: '$delivered'; walkId: number; reply: DeliverReply | undefined }
   | { kind: '$join-owner'; attempt: number; reply: LookupReply | undefined }
@@ -123,6 +123,8 @@ export class GatewayActor implements Actor<Msg> {
   private leaving: { replyTo: ActorRef<unknown> | undefined; predecessor: PeerRef; successor: PeerRef } | undefined;
   private buffered: Buffered[] = [];
   private hookSeq = 0;
+  /** Consecutive unanswered asks per neighbour role and id. */
+  private readonly misses = new Map<string, number>();
 
   constructor(private readonly options: GatewayOptions) {
     this.tuning = { ...gatewayDefaults, ...options.tuning };
@@ -217,12 +219,17 @@ export class GatewayActor implements Actor<Msg> {
         return this.checkPredecessor();
       case '$pong':
         this.pinging = false;
-        if (!m.ok && this.core.predecessor?.id === m.predecessorId) this.peerFailed(m.predecessorId, 'check_predecessor');
+        if (m.ok) this.misses.delete(`predecessor:${m.predecessorId}`);
+        else if (this.core.predecessor?.id === m.predecessorId && this.missed('predecessor', m.predecessorId)) {
+          this.peerFailed(m.predecessorId, 'check_predecessor');
+        } else if (this.core.predecessor?.id === m.predecessorId) {
+          this.ctx.self.tell({ kind: '$check-predecessor' });
+        }
         return;
       case '$fix-fingers':
         return this.fixFingers();
       case '$walk-step':
-        return this.onWalkStep(m.walkId, m.asked, m.hop);
+        return this.onWalkStep(m);
       case '$walk-expired':
         return this.onWalkExpired(m.walkId);
       case '$delivered':
@@ -272,13 +279,13 @@ export class GatewayActor implements Actor<Msg> {
   private onNeighbours(successorId: RingId, reply: Neighbours | undefined): void {
     this.stabilizing = false;
     if (reply === undefined) {
-      if (this.core.successors.has(successorId)) {
-        this.peerFailed(successorId, 'stabilize');
-        // Move on to the next successor now rather than a period later.
-        this.ctx.self.tell({ kind: '$stabilize' });
-      }
+      if (!this.core.successors.has(successorId)) return;
+      if (this.missed('successor', successorId)) this.peerFailed(successorId, 'stabilize');
+      // Ask again (or the next successor) now rather than a period later.
+      this.ctx.self.tell({ kind: '$stabilize' });
       return;
     }
+    this.misses.delete(`successor:${successorId}`);
     if (this.core.successor.id !== successorId) return; // the successor changed while we asked
     const out = this.core.stabilize(reply.self, peerOrUndefined(reply.predecessor), reply.successors);
     out.notify.ref.tell({ kind: 'notify', peer: this.me });
@@ -330,6 +337,18 @@ export class GatewayActor implements Actor<Msg> {
     const { index, start } = this.core.nextFingerToFix();
     this.fixing = true;
     this.startWalk(start, { kind: 'finger', index });
+  }
+
+  /** Counts a miss; true once the peer missed `suspectAfterMisses` asks in a row. */
+  private missed(role: 'successor' | 'predecessor', id: RingId): boolean {
+    const key = `${role}:${id}`;
+    const n = (this.misses.get(key) ?? 0) + 1;
+    if (n >= this.tuning.suspectAfterMisses) {
+      this.misses.delete(key);
+      return true;
+    }
+    this.misses.set(key, n);
+    return false;
   }
 
   /** A peer did not answer: forget it; a failed successor is replaced by the next live one, a failed predecessor widens the range. */
@@ -393,13 +412,7 @@ export class GatewayActor implements Actor<Msg> {
     const pending = this.walks.get(walkId);
     if (pending === undefined) return;
     if (step.kind === 'ask') {
-      const keyId = pending.walk.key;
-      this.askPeer<FindNextReply>(step.peer, { kind: 'find-next', keyId, avoid: step.avoid }, this.tuning.askTimeoutMs, (reply) => ({
-        kind: '$walk-step',
-        walkId,
-        asked: step.peer.id,
-        hop: reply?.hop,
-      }));
+      this.askFindNext(walkId, pending.walk.key, step.peer, step.avoid, 1);
       return;
     }
     if (step.kind === 'done' && pending.purpose.kind === 'route') {
@@ -415,12 +428,28 @@ export class GatewayActor implements Actor<Msg> {
     this.finishWalk(walkId, step);
   }
 
-  private onWalkStep(walkId: number, asked: RingId, hop: NextHop<GatewayRef> | undefined): void {
+  private askFindNext(walkId: number, keyId: RingId, peer: PeerRef, avoid: RingId[], attempt: number): void {
+    this.askPeer<FindNextReply>(peer, { kind: 'find-next', keyId, avoid }, this.tuning.askTimeoutMs, (reply) => ({
+      kind: '$walk-step',
+      walkId,
+      asked: peer,
+      avoid,
+      attempt,
+      hop: reply?.hop,
+    }));
+  }
+
+  private onWalkStep(m: Extract<Internal, { kind: '$walk-step' }>): void {
+    const { walkId, asked, hop } = m;
     const pending = this.walks.get(walkId);
     if (pending === undefined) return;
     if (hop === undefined) {
+      if (m.attempt < this.tuning.suspectAfterMisses) {
+        this.askFindNext(walkId, pending.walk.key, asked, m.avoid, m.attempt + 1);
+        return;
+      }
       // A finger that times out is dropped; successors are judged by stabilize alone, so one slow answer cannot cut the ring.
-      this.core.fingers.remove(asked);
+      this.core.fingers.remove(asked.id);
       this.advance(walkId, pending.walk.timeout());
       return;
     }
@@ -650,8 +679,9 @@ export class GatewayActor implements Actor<Msg> {
     });
   }
 
+  /** This gateway's successor list, as the joiner will put it after this gateway in its own. */
   private successorsFor(joiner: PeerRef): PeerRef[] {
-    return [this.me, ...this.core.successors.entries()].filter((p) => p.id !== joiner.id);
+    return this.core.successors.entries().filter((p) => p.id !== joiner.id);
   }
 
   // ---- leave --------------------------------------------------------------------------

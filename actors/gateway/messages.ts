@@ -112,7 +112,7 @@ export interface JoinHandoff {
   joiner: PeerRef;
 }
 export type JoinHandoffReply =
-  /** The range (predecessor, joiner] is the joiner's; predecessor is the successor itself if it was alone. */
+  /** (predecessor, joiner] is the joiner's; `predecessor` is the successor itself if it was alone; `successors` is the successor's own list. */
   | { kind: 'join-accepted'; predecessor: PeerRef; successors: PeerRef[] }
   /** The joiner is not in (predecessor, self): try `hint`, or look up again. */
   | { kind: 'join-redirect'; hint: PeerRef | undefined }

@@ -85,6 +85,22 @@ export class SimRing {
     return reply;
   }
 
+  /** Starts a graceful leave without waiting; the gateway counts as gone once it answers 'left'. */
+  startLeave(name: string, onReply?: (reply: LeaveReply | undefined) => void): void {
+    this.ref(name)
+      .ask<LeaveReply>({ kind: 'leave' }, { timeoutMs: 600_000 })
+      .then(
+        (reply) => {
+          if (reply.kind === 'left') {
+            this.left.add(name);
+            this.actors.delete(name);
+          }
+          onReply?.(reply);
+        },
+        () => onReply?.(undefined),
+      );
+  }
+
   /** A ref to `target`'s gateway, held by node `via`. */
   ref(via: string, target: string = via): ActorRef<GatewayMessage> {
     return this.sim.node(via)!.system.ref<GatewayMessage>({ system: target, path: GATEWAY_PATH });
