@@ -69,3 +69,35 @@ export class LatencyRecorder {
     return { p50_ms: Number(percentile(s, 0.5).toFixed(4)), p99_ms: Number(percentile(s, 0.99).toFixed(4)) };
   }
 }
+
+/** Everything one workload run reports (per system, per workload). */
+export interface WorkloadResult {
+  workload: string;
+  ops: number;
+  ops_per_sec: number;
+  p50_ms: number;
+  p99_ms: number;
+  stall_ms?: number;
+  stall_by_cause_ms?: Record<string, number>;
+  /** readwhilewriting: writes done by the concurrent writer. */
+  writes_per_sec?: number;
+  found?: number;
+  extra?: Record<string, unknown>;
+}
+
+export const WORKLOADS = ['fillrandom', 'readrandom', 'readwhilewriting', 'mixgraph'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** db_bench mixgraph's key choice: a power-law seed (PowerCdfInversion) hashed onto the key range. */
+export function mixgraphKey(r: SeededRandom, num: number, a = 0.002312, b = 0.3467): number {
+  const u = r.next();
+  const seed = Math.floor((u / a) ** (1 / b));
+  // splitmix-style scramble of the seed, as db_bench feeds the seed to Random64.
+  let z = (seed + 0x9e3779b9) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  z = (z ^ (z >>> 16)) >>> 0;
+  return z % num;
+}
+
+export const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
