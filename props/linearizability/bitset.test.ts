@@ -41,3 +41,24 @@ describe('Bitset', () => {
     expect(a.equals(c)).toBe(false);
   });
 });
+
+describe('Bitset snapshots', () => {
+  it('match exactly the members they were taken with', () => {
+    const b = new Bitset(200);
+    for (let i = 0; i < 70; i++) b.set(i);
+    b.set(100);
+    const snap = b.snapshot();
+    // Leading full words and trailing empty ones are not stored.
+    expect(snap.lead).toBe(2);
+    expect(snap.window.length).toBe(2);
+    expect(b.matches(snap)).toBe(true);
+    b.set(150);
+    expect(b.matches(snap)).toBe(false);
+    b.clear(150);
+    b.clear(5);
+    expect(b.matches(snap)).toBe(false);
+    b.set(5);
+    expect(b.matches(snap)).toBe(true);
+    expect(new Bitset(200).matches(new Bitset(200).snapshot())).toBe(true);
+  });
+});

@@ -57,7 +57,43 @@ export class Bitset {
   clone(): Bitset {
     return new Bitset(this.capacity, this.words.slice(), this.zobristHash);
   }
+
+  /**
+   * A frozen copy for the memo table, stored without its leading all-ones and
+   * trailing all-zeros words. Operations are numbered in call order, and
+   * everything long finished is linearized, so a set is mostly a run of ones
+   * and then a narrow window: the memo then costs memory per window, not per
+   * history (a full copy per entry runs into gigabytes on long partitions).
+   */
+  snapshot(): BitsetSnapshot {
+    let lead = 0;
+    while (lead < this.words.length && this.words[lead] === FULL) lead++;
+    let end = this.words.length;
+    while (end > lead && this.words[end - 1] === 0) end--;
+    return { hash: this.zobristHash, lead, window: this.words.slice(lead, end) };
+  }
+
+  /** Same members as when `snap` was taken. */
+  matches(snap: BitsetSnapshot): boolean {
+    if (snap.hash !== this.zobristHash) return false;
+    const { lead, window } = snap;
+    const w = this.words;
+    for (let i = 0; i < lead; i++) if (w[i] !== FULL) return false;
+    for (let i = 0; i < window.length; i++) if (w[lead + i] !== window[i]) return false;
+    for (let i = lead + window.length; i < w.length; i++) if (w[i] !== 0) return false;
+    return true;
+  }
 }
+
+export interface BitsetSnapshot {
+  readonly hash: number;
+  /** Words before the window, all ones. */
+  readonly lead: number;
+  /** The words from `lead` on; all words after them are zero. */
+  readonly window: Uint32Array;
+}
+
+const FULL = 0xffffffff;
 
 /** A fixed pseudo-random 32-bit value per member, the same on every run so hashing stays deterministic. */
 function zobrist(i: number): number {

@@ -1,9 +1,10 @@
 import { Budget, type BudgetOptions } from './budget.js';
-import { InvalidPartitionError } from './errors.js';
+import { ModelContractError } from './errors.js';
 import { explainViolation } from './explain.js';
 import type { HistoryEvent, HistoryOp, Operation } from './history.js';
 import type { Model, Partition } from './model.js';
 import { rankEvents, rankOperations, type RankedOp } from './normalize.js';
+import { narrowPending } from './pending.js';
 import { searchLinearization } from './search.js';
 import { shrinkToShortestFailingPrefix } from './shrink.js';
 
@@ -65,11 +66,7 @@ export function checkEvents<S, I, O>(model: Model<S, I, O>, events: readonly His
 
 function checkRanked<S, I, O>(model: Model<S, I, O>, all: readonly RankedOp<I, O>[], options: CheckOptions): CheckResult<I, O> {
   const budget = new Budget(options);
-  // A pending read changes nothing and nobody saw its answer; a pending write
-  // nobody could have seen may as well have happened last. Either only widens the search.
-  const reads = all.filter((op) => !(op.output === undefined && model.readOnly?.(op.input) === true));
-  const unseen = new Set(model.unobservedPending?.(reads) ?? []);
-  const ops = unseen.size === 0 ? reads : reads.filter((_, i) => !unseen.has(i));
+  const ops = narrowPending(model, all);
   const partitions = partitionChecked(model, ops)
     .map((p) => ({ key: p.key, ops: p.indexes.map((i) => ops[i]!) }))
     // Small partitions first: they are quick, and the first failure found is then the smallest to read.
@@ -110,13 +107,13 @@ function partitionChecked<S, I, O>(model: Model<S, I, O>, ops: readonly RankedOp
   const covered = new Uint8Array(ops.length);
   for (const p of parts) {
     for (const i of p.indexes) {
-      if (!Number.isInteger(i) || i < 0 || i >= ops.length) throw new InvalidPartitionError(model.name, `partition ${p.key} holds index ${i}, outside 0..${ops.length - 1}`);
-      if (covered[i] === 1) throw new InvalidPartitionError(model.name, `operation #${ops[i]!.id} is in more than one partition`);
+      if (!Number.isInteger(i) || i < 0 || i >= ops.length) throw new ModelContractError(model.name, `partition ${p.key} holds index ${i}, outside 0..${ops.length - 1}`);
+      if (covered[i] === 1) throw new ModelContractError(model.name, `operation #${ops[i]!.id} is in more than one partition`);
       covered[i] = 1;
     }
   }
   const missing = covered.indexOf(0);
-  if (missing >= 0) throw new InvalidPartitionError(model.name, `operation #${ops[missing]!.id} is in no partition`);
+  if (missing >= 0) throw new ModelContractError(model.name, `operation #${ops[missing]!.id} is in no partition`);
   return parts.filter((p) => p.indexes.length > 0);
 }
 

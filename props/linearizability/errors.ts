@@ -11,9 +11,12 @@ export class InvalidHistoryError extends EdgeKVError {
   }
 }
 
-/** A model's `partition` lost or duplicated an operation; checking on would be unsound. */
-export class InvalidPartitionError extends EdgeKVError {
+/**
+ * A model broke its contract with the checker (a partition lost or duplicated
+ * an operation, a pending hint named a completed one); checking on would be unsound.
+ */
+export class ModelContractError extends EdgeKVError {
   constructor(readonly modelName: string, message: string) {
-    super('INVALID_PARTITION', `model ${modelName}: ${message}`);
+    super('MODEL_CONTRACT', `model ${modelName}: ${message}`);
   }
 }

@@ -26,7 +26,9 @@ export function explainViolation<S, I, O>(ctx: ViolationContext<S, I, O>): strin
   // An operation that returned after the cut is pending here, but the reader should see what it really answered.
   const describeShown = (op: RankedOp<I, O>): string => {
     const orig = original.get(op.id)!;
-    return op.output === undefined && orig.output !== undefined ? `${describeOp(op, orig.output)}  (still running at the cut)` : describeOp(op);
+    if (op.output === undefined && orig.output !== undefined) return `${describeOp(op, orig.output)}  (still running at the cut)`;
+    if (op.seenBy !== undefined) return `${describeOp(op)}  (#${op.seenBy} saw its effect: it happened before #${op.seenBy} returned)`;
+    return describeOp(op);
   };
   const idWidth = Math.max(...ops.map((op) => `#${op.id}`.length));
   const ref = (op: RankedOp<I, O>): string => `#${op.id}`.padEnd(idWidth);
@@ -88,7 +90,7 @@ export function explainViolation<S, I, O>(ctx: ViolationContext<S, I, O>): strin
     // The search tried each of these here; any it could take would have made the prefix longer.
     lines.push(`  ${ref(op)}  ${describeShown(op)}  ${ok ? 'accepted here, but every order that continues from it fails' : `impossible in state ${describeState(state)}`}`);
     // Real-time predecessors are what rule out the states the operation would fit, so name the latest ones.
-    const before = ops.filter((o) => o.returnRank < op.callRank).sort((a, b) => b.returnRank - a.returnRank);
+    const before = ops.filter((o) => o.output !== undefined && o.returnRank < op.callRank).sort((a, b) => b.returnRank - a.returnRank);
     if (before.length > 0) {
       const shown = before.slice(0, MAX_PREDECESSORS).map((o) => `#${o.id}`);
       const more = before.length > MAX_PREDECESSORS ? ` and ${before.length - MAX_PREDECESSORS} earlier` : '';
@@ -96,10 +98,9 @@ export function explainViolation<S, I, O>(ctx: ViolationContext<S, I, O>): strin
     }
   }
   if (later.length > 0) {
-    lines.push(
-      `The other ${later.length} remaining operation(s) (${listIds(later.map((i) => ops[i]!.id))}) were called after ` +
-        `#${ops[firstReturn]!.id} returned, so they cannot be ordered before it.`,
-    );
+    const first = ops[firstReturn]!;
+    const when = first.output === undefined ? `#${first.seenBy ?? first.id} saw the effect of #${first.id}` : `#${first.id} returned`;
+    lines.push(`The other ${later.length} remaining operation(s) (${listIds(later.map((i) => ops[i]!.id))}) were called after ${when}, so they cannot be ordered before #${first.id}.`);
   }
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { partitionByKey, type KvFootprint } from './kv-partition.js';
 import { KvState } from './kv-state.js';
 import type { HistoryOp } from './history.js';
-import type { Model, StepResult } from './model.js';
+import type { Model, PendingHint, StepResult } from './model.js';
 
 /** A request to the store. Ranges are half-open, [start, end), in JavaScript string order. */
 export type KvInput =
@@ -43,7 +43,8 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   hash: (s) => s.hash,
   partition: (ops) => partitionByKey(ops.map((op) => footprint(op.input))),
   readOnly: (input) => input.kind === 'get' || input.kind === 'range',
-  unobservedPending,
+  pendingHints: kvPendingHints,
+  inputKey: (input) => JSON.stringify(input.kind === 'put' ? [input.kind, input.key, input.value] : input.kind === 'get' || input.kind === 'delete' ? [input.kind, input.key] : [input.kind, input.start, input.end]),
   describeOperation: describeKvOperation,
   describeState: (s) => `{${s.entries().map(([k, v]) => `${show(k)}=${show(v)}`).join(', ')}}`,
 };
@@ -79,34 +80,51 @@ function rangeMatches(state: KvState, start: string, end: string, entries: reado
 }
 
 /**
- * Removing a pending put of (k, v) from a linearization only changes k from v
- * back to the previous value until k is next written; if no completed read
- * ever returned (k, v), no read sat in that stretch, so the rest still holds.
- * Likewise a pending delete of k whose absence no completed read reported.
- * Pending range deletes are kept: their footprint is unbounded.
+ * Hints from what reads saw (see `PendingHint`):
+ * - A pending put of (k, v) that no completed read returned is unobserved:
+ *   removing it from a linearization only turns k from v back into its
+ *   previous value until k is next written, and no read sat in that stretch.
+ * - A pending delete of k whose absence no completed read reported, likewise.
+ * - A pending put that is the only write of (k, v) in the history, and that
+ *   some completed read returned, must precede that read.
+ * Pending range deletes get no hint: their footprint is unbounded.
  */
-function unobservedPending(ops: readonly HistoryOp<KvInput, KvOutput>[]): number[] {
-  const seenValues = new Set<string>();
+function kvPendingHints(ops: readonly HistoryOp<KvInput, KvOutput>[]): PendingHint[] {
+  const observers = new Map<string, number[]>();
+  const writers = new Map<string, number>();
   const seenAbsent = new Set<string>();
   const scans: { start: string; end: string; keys: Set<string> }[] = [];
-  for (const op of ops) {
-    if (op.output === undefined) continue;
+  const observe = (key: string, value: string, i: number): void => {
+    const p = pair(key, value);
+    const list = observers.get(p);
+    if (list === undefined) observers.set(p, [i]);
+    else list.push(i);
+  };
+  ops.forEach((op, i) => {
+    if (op.input.kind === 'put') writers.set(pair(op.input.key, op.input.value), (writers.get(pair(op.input.key, op.input.value)) ?? 0) + 1);
+    if (op.output === undefined) return;
     if (op.input.kind === 'get') {
-      if (op.output.kind === 'found') seenValues.add(pair(op.input.key, op.output.value));
+      if (op.output.kind === 'found') observe(op.input.key, op.output.value, i);
       else seenAbsent.add(op.input.key);
     } else if (op.input.kind === 'range' && op.output.kind === 'entries') {
-      for (const [k, v] of op.output.entries) seenValues.add(pair(k, v));
+      for (const [k, v] of op.output.entries) observe(k, v, i);
       scans.push({ start: op.input.start, end: op.input.end, keys: new Set(op.output.entries.map(([k]) => k)) });
     }
-  }
-  const absenceSeen = (key: string): boolean => seenAbsent.has(key) || scans.some((s) => key >= s.start && key < s.end && !s.keys.has(key));
-  const out: number[] = [];
-  ops.forEach((op, i) => {
-    if (op.output !== undefined) return;
-    if (op.input.kind === 'put' && !seenValues.has(pair(op.input.key, op.input.value))) out.push(i);
-    else if (op.input.kind === 'delete' && !absenceSeen(op.input.key)) out.push(i);
   });
-  return out;
+  const absenceSeen = (key: string): boolean => seenAbsent.has(key) || scans.some((s) => key >= s.start && key < s.end && !s.keys.has(key));
+  const hints: PendingHint[] = [];
+  ops.forEach((op, index) => {
+    if (op.output !== undefined) return;
+    if (op.input.kind === 'put') {
+      const p = pair(op.input.key, op.input.value);
+      const seen = observers.get(p);
+      if (seen === undefined) hints.push({ index, kind: 'unobserved' });
+      else if (writers.get(p) === 1) hints.push({ index, kind: 'observedBy', observers: seen });
+    } else if (op.input.kind === 'delete' && !absenceSeen(op.input.key)) {
+      hints.push({ index, kind: 'unobserved' });
+    }
+  });
+  return hints;
 }
 
 function pair(key: string, value: string): string {

@@ -3,6 +3,22 @@ import type { HistoryOp } from './history.js';
 /** `[accepted, stateAfter]`; `stateAfter` is ignored when not accepted. */
 export type StepResult<S> = readonly [ok: boolean, newState: S];
 
+/**
+ * A fact about a pending operation (`index` into the array given to
+ * `pendingHints`), derived from the completed operations:
+ * - `unobserved`: no completed operation could have seen its effect (for KV,
+ *   a put of a value no read returned). It may as well have taken effect
+ *   last, where it changes nothing, so the checker drops it.
+ * - `observedBy`: it is the only operation that could have produced what
+ *   each of `observers` (completed operations) saw, so it took effect before
+ *   the first of them returned. The checker moves its return there.
+ * Each must follow from the model's semantics in every linearization, or
+ * the checker can wrongly reject a history.
+ */
+export type PendingHint =
+  | { readonly index: number; readonly kind: 'unobserved' }
+  | { readonly index: number; readonly kind: 'observedBy'; readonly observers: readonly number[] };
+
 /** One independently checkable slice of a history, and a name a person can read. */
 export interface Partition {
   /** Shown as the result's `key` when this partition fails (e.g. the KV key). */
@@ -49,13 +65,18 @@ export interface Model<S, I, O> {
    */
   readOnly?(input: I): boolean;
   /**
-   * Indexes of pending operations whose effect no completed operation could
-   * have observed (for the KV model: a put of a value nobody read). Dropping
-   * them is sound, since they may as well have taken effect last, and it
-   * matters: every pending write doubles the configurations a failing search
-   * must visit. Omitted: nothing beyond `readOnly` is dropped.
+   * What the completed operations reveal about the pending ones, which
+   * matters: every pending write left open doubles the configurations a
+   * failing search must visit. See `PendingHint`. Omitted: no hints.
    */
-  unobservedPending?(ops: readonly HistoryOp<I, O>[]): Iterable<number>;
+  pendingHints?(ops: readonly HistoryOp<I, O>[]): Iterable<PendingHint>;
+  /**
+   * A string that is equal for two inputs exactly when they are the same
+   * request. Lets the search treat pending operations with the same input as
+   * interchangeable and try them in call order only, which turns 2^m orders
+   * of m identical timed-out requests into m + 1. Omitted: no such reduction.
+   */
+  inputKey?(input: I): string;
   /** For explanations; defaults to JSON. */
   describeOperation?(input: I, output: O | undefined): string;
   describeState?(state: S): string;

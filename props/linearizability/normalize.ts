@@ -8,8 +8,13 @@ import type { HistoryEvent, HistoryOp, OpId, Operation } from './history.js';
  */
 export interface RankedOp<I, O> extends HistoryOp<I, O> {
   readonly callRank: number;
-  /** `Infinity` when the operation never returned. */
+  /**
+   * `Infinity` when the operation never returned, unless a completed
+   * operation saw its effect (then that operation's return; see `pending.ts`).
+   */
   readonly returnRank: number;
+  /** Id of the completed operation whose return bounds this pending one. */
+  readonly seenBy?: number;
 }
 
 /** Operations with times; failed ones dropped. Equal call and return times count as concurrent. */
@@ -116,7 +121,8 @@ export function cutAt<I, O>(ops: readonly RankedOp<I, O>[], cut: number): Ranked
   const out: RankedOp<I, O>[] = [];
   for (const op of ops) {
     if (op.callRank > cut) continue;
-    out.push(op.returnRank <= cut ? op : { ...op, output: undefined, returnTimeMs: Infinity, returnRank: Infinity });
+    // A pending operation bounded by an observer that is now cut off is free again.
+    out.push(op.returnRank <= cut ? op : { id: op.id, clientId: op.clientId, input: op.input, output: undefined, callTimeMs: op.callTimeMs, returnTimeMs: Infinity, callRank: op.callRank, returnRank: Infinity });
   }
   return out;
 }

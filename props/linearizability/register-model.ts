@@ -31,6 +31,7 @@ export function registerModel(initial: RegisterValue = null): Model<RegisterValu
     // typeof in the hash keeps 1 and "1" apart, as `equal` does.
     hash: (s) => hashString(`${typeof s}:${String(s)}`),
     readOnly: (input) => input.kind === 'read',
+    inputKey: (input) => (input.kind === 'read' ? 'read' : `write:${typeof input.value}:${String(input.value)}`),
     describeOperation: (input, output) => {
       const call = input.kind === 'write' ? `write ${JSON.stringify(input.value)}` : 'read';
       if (output === undefined) return `${call} → ? (never returned)`;

@@ -1,4 +1,4 @@
-import { Bitset } from './bitset.js';
+import { Bitset, type BitsetSnapshot } from './bitset.js';
 import type { Budget } from './budget.js';
 import { combine } from './hash.js';
 import type { Model } from './model.js';
@@ -40,19 +40,23 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, ops: readonl
 
   let state = model.init();
   const linearized = new Bitset(n);
-  const seen = new Map<number, { bits: Bitset; state: S }[]>();
+  const seen = new Map<number, { bits: BitsetSnapshot; state: S }[]>();
   const stack: { entry: Entry; stateBefore: S }[] = [];
   // The longest stack so far, kept in step with the stack lazily: only the
   // part above `lowWater` (where the two may differ) is copied on a new record.
   const longest: number[] = [];
   let lowWater = 0;
 
+  const twin = previousTwins(model, ops);
+
   let entry: Entry = head.next!;
   while (head.next !== null) {
     if (budget.step()) return { kind: 'exhausted' };
     if (entry.isCall) {
       const op = ops[entry.op]!;
-      const [ok, next] = model.step(state, op.input, op.output);
+      // An identical pending operation called earlier and still open goes first (see previousTwins).
+      const before = twin[entry.op]!;
+      const [ok, next] = before >= 0 && !linearized.has(before) ? SKIP : model.step(state, op.input, op.output);
       if (ok) {
         linearized.set(entry.op);
         if (remember(seen, model, linearized, next)) {
@@ -82,6 +86,32 @@ export function searchLinearization<S, I, O>(model: Model<S, I, O>, ops: readonl
     }
   }
   return { kind: 'linearizable' };
+}
+
+/** A step not taken; `false` in first place lets TypeScript narrow `next` where it is taken. */
+const SKIP = [false, undefined] as const;
+
+/**
+ * For each open pending operation (no output, no return), the index of the
+ * last one before it in call order with the same input, else -1. The search
+ * linearizes such twins in call order only: in any linearization, giving the
+ * used twins' places to the earliest-called twins is still a linearization
+ * (each place is after at least as many twin calls as twins placed so far),
+ * so nothing is lost, and m twins cost m + 1 choices instead of 2^m.
+ */
+function previousTwins<S, I, O>(model: Model<S, I, O>, ops: readonly RankedOp<I, O>[]): Int32Array {
+  const twin = new Int32Array(ops.length).fill(-1);
+  if (model.inputKey === undefined) return twin;
+  const lastByInput = new Map<string, number>();
+  const byCall = ops.map((_, i) => i).sort((a, b) => ops[a]!.callRank - ops[b]!.callRank);
+  for (const i of byCall) {
+    const op = ops[i]!;
+    if (op.output !== undefined || op.returnRank !== Infinity) continue;
+    const key = model.inputKey(op.input);
+    twin[i] = lastByInput.get(key) ?? -1;
+    lastByInput.set(key, i);
+  }
+  return twin;
 }
 
 /** Sentinel head, then calls and returns in real-time order; pending returns last. */
@@ -126,14 +156,14 @@ function unlift(call: Entry): void {
 }
 
 /** Record (linearized, state); false when it was already there. */
-function remember<S, I, O>(seen: Map<number, { bits: Bitset; state: S }[]>, model: Model<S, I, O>, linearized: Bitset, state: S): boolean {
+function remember<S, I, O>(seen: Map<number, { bits: BitsetSnapshot; state: S }[]>, model: Model<S, I, O>, linearized: Bitset, state: S): boolean {
   const h = combine(linearized.hash, model.hash(state));
   const bucket = seen.get(h);
   if (bucket === undefined) {
-    seen.set(h, [{ bits: linearized.clone(), state }]);
+    seen.set(h, [{ bits: linearized.snapshot(), state }]);
     return true;
   }
-  for (const e of bucket) if (e.bits.equals(linearized) && model.equal(e.state, state)) return false;
-  bucket.push({ bits: linearized.clone(), state });
+  for (const e of bucket) if (linearized.matches(e.bits) && model.equal(e.state, state)) return false;
+  bucket.push({ bits: linearized.snapshot(), state });
   return true;
 }
