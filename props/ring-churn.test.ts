@@ -102,19 +102,25 @@ async function runScenario(seed: number, s: Scenario): Promise<void> {
       const name = fresh();
       seedsOf.set(name, serving);
       ring.add(name, serving);
-    } else if (e.kind === 'leave') {
-      if (up.length <= 2 || serving.length === 0) continue;
-      const name = serving[e.pick % serving.length]!;
-      leaving.add(name);
-      ring.startLeave(name, () => leaving.delete(name));
     } else {
-      if (up.length <= 2) continue;
       for (const joiner of [...seedsOf.keys()]) if (ring.actors.get(joiner)?.status().state === 'serving') seedsOf.delete(joiner);
+      // Someone must stay to let the joiners in: a serving gateway besides the victim, and a live seed for every joiner.
       const keepsASeed = (victim: string) =>
-        [...seedsOf].every(([joiner, seeds]) => joiner === victim || ring.crashed.has(joiner) || seeds.some((x) => x !== victim && ring.live().includes(x)));
-      const candidates = up.filter((n) => keepsASeed(n) && longestFailedRun(ring, everyone, new Set([...ring.crashed, n])) < s.r);
-      if (candidates.length === 0) continue;
-      ring.crash(candidates[e.pick % candidates.length]!);
+        [...seedsOf].every(
+          ([joiner, seeds]) => joiner === victim || !ring.live().includes(joiner) || seeds.some((x) => x !== victim && !leaving.has(x) && ring.live().includes(x)),
+        );
+      const removable = (victim: string) => up.length > 2 && serving.some((x) => x !== victim) && keepsASeed(victim);
+      if (e.kind === 'leave') {
+        const candidates = serving.filter(removable);
+        if (candidates.length === 0) continue;
+        const name = candidates[e.pick % candidates.length]!;
+        leaving.add(name);
+        ring.startLeave(name, () => leaving.delete(name));
+      } else {
+        const candidates = up.filter((n) => removable(n) && longestFailedRun(ring, everyone, new Set([...ring.crashed, n])) < s.r);
+        if (candidates.length === 0) continue;
+        ring.crash(candidates[e.pick % candidates.length]!);
+      }
     }
   }
 

@@ -194,4 +194,21 @@ describe('gateway actor (simulated ring)', () => {
     expect(reply.kind).toBe('lookup-failed');
     expect(ring.actors.get('b')!.status().state).toBe('joining');
   });
+
+  it('bad input gets a clear error and changes nothing; the gateway keeps serving', async () => {
+    const sim = new Simulation({ seed: 18 });
+    const ring = new SimRing(sim);
+    await formRing(ring, names(3));
+    const bad = await ring.ask<LookupReply>('gw0', ring.ref('gw0'), { kind: 'lookup', keyId: 42 as unknown as bigint }, 1_000);
+    expect(bad).toMatchObject({ kind: 'lookup-failed', reason: expect.stringContaining('ring id must be a bigint') });
+    const badRoute = await ring.ask<RouteReply>(
+      'gw0',
+      ring.ref('gw0'),
+      { kind: 'route', keyBytes: 'k' as unknown as Uint8Array, payload: null },
+      1_000,
+    );
+    expect(badRoute).toMatchObject({ kind: 'route-failed', code: 'INVALID_ARGUMENT' });
+    const good = await ring.ask<LookupReply>('gw0', ring.ref('gw0'), { kind: 'lookup', keyId: keys[0]!.id }, 30_000);
+    expect(good).toMatchObject({ kind: 'lookup-ok', owner: { ref: { address: { system: ring.trueOwner(keys[0]!.id) } } } });
+  });
 });

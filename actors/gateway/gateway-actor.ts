@@ -2,7 +2,7 @@ import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { ChordCore, type NextHop } from './chord-core.js';
 import { gatewayDefaults, type GatewayTuning } from './defaults.js';
-import { DuplicateRingIdError, GatewayConfigError, LookupFailedError, NotServingError } from './errors.js';
+import { DuplicateRingIdError, GatewayConfigError, InvalidRingIdError, LookupFailedError, NotServingError } from './errors.js';
 import { between } from './interval.js';
 import { LookupWalk, type WalkStep } from './lookup-walk.js';
 import {
@@ -23,7 +23,7 @@ import {
   type RouteReply,
 } from './messages.js';
 import type { RangeAcquired, RangeChangeReason, RangeListener, RangeReleased, RingRange } from './range-hooks.js';
-import { checkRingId, formatRingId, ringId, type RingId } from './ring-id.js';
+import { checkRingId, formatRingId, isRingId, RING_BITS, ringId, type RingId } from './ring-id.js';
 
 export interface GatewayOptions {
   /** Unique in the ring; the ring id is SHA-1(name) unless `id` is given. */
@@ -178,6 +178,19 @@ export class GatewayActor implements Actor<Msg> {
       if (ctx.sender !== undefined) ctx.reply({ kind: 'not-serving', state: 'left' } satisfies DeliverReply);
       return;
     }
+    try {
+      this.handle(m, ctx);
+    } catch (error) {
+      // A restart would forget the ring (and a ring creator would found a new one): a bad message must cost only itself.
+      ctx.log.log('error', 'gateway: message handling failed', {
+        gateway: this.options.name,
+        message: m.kind,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  private handle(m: Msg, ctx: ActorContext<Msg>): void {
     switch (m.kind) {
       // public surface
       case 'lookup':
@@ -198,8 +211,10 @@ export class GatewayActor implements Actor<Msg> {
         } satisfies Neighbours);
       case 'notify':
         return this.onNotify(m.peer);
-      case 'find-next':
-        return ctx.reply({ kind: 'next-hop', hop: this.routeStep(m.keyId, new Set(m.avoid)) } satisfies FindNextReply);
+      case 'find-next': {
+        const valid = isRingId(m.keyId) && Array.isArray(m.avoid);
+        return ctx.reply({ kind: 'next-hop', hop: valid ? this.routeStep(m.keyId, new Set(m.avoid)) : { kind: 'stuck' } } satisfies FindNextReply);
+      }
       case 'ping':
         return ctx.reply({ kind: 'pong', id: this.id });
       case 'join-handoff':
@@ -379,14 +394,22 @@ export class GatewayActor implements Actor<Msg> {
   }
 
   private onLookup(keyId: RingId, replyTo: ActorRef<unknown> | undefined): void {
+    if (!isRingId(keyId)) {
+      replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new InvalidRingIdError(keyId, RING_BITS).message } satisfies LookupReply);
+      return;
+    }
     if (this.state === 'joining') {
       replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new NotServingError(this.options.name, this.state).message } satisfies LookupReply);
       return;
     }
-    this.startWalk(checkRingId(keyId), { kind: 'lookup', replyTo });
+    this.startWalk(keyId, { kind: 'lookup', replyTo });
   }
 
   private onRoute(keyBytes: Uint8Array, payload: unknown, replyTo: ActorRef<unknown> | undefined): void {
+    if (!(keyBytes instanceof Uint8Array)) {
+      replyTo?.tell({ kind: 'route-failed', code: 'INVALID_ARGUMENT', reason: 'route needs keyBytes as a Uint8Array' } satisfies RouteReply);
+      return;
+    }
     if (this.state === 'joining') {
       replyTo?.tell({
         kind: 'route-failed',

@@ -19,5 +19,5 @@ export {
   type RingRange,
 } from './range-hooks.js';
 export { lookupKey, routeKey } from './resource-finder.js';
-export { addPowerOfTwo, checkRingId, formatRingId, RING_BITS, ringDistance, ringId, ringSize, type RingId } from './ring-id.js';
+export { addPowerOfTwo, checkRingId, formatRingId, isRingId, RING_BITS, ringDistance, ringId, ringSize, type RingId } from './ring-id.js';
 export { SuccessorList } from './successor-list.js';

@@ -39,7 +39,7 @@ export interface RouteRequest {
 }
 export type RouteReply =
   | { kind: 'routed'; owner: PeerRef; hops: number; reply: unknown }
-  | { kind: 'route-failed'; code: 'LOOKUP_FAILED' | 'GATEWAY_NOT_SERVING' | 'GROUP_FAILED' | 'RING_CHANGING'; reason: string };
+  | { kind: 'route-failed'; code: 'LOOKUP_FAILED' | 'GATEWAY_NOT_SERVING' | 'GROUP_FAILED' | 'RING_CHANGING' | 'INVALID_ARGUMENT'; reason: string };
 
 /** What an owner gateway asks its group; the group's reply is relayed verbatim. */
 export interface GroupRequest {

@@ -33,9 +33,14 @@ export function ringDistance(from: RingId, to: RingId, bits: number = RING_BITS)
   return (((to - from) % size) + size) % size;
 }
 
+/** True if `id` is a bigint on a ring of `bits` bits. */
+export function isRingId(id: unknown, bits: number = RING_BITS): id is RingId {
+  return typeof id === 'bigint' && id >= 0n && id < ringSize(bits);
+}
+
 /** Throws InvalidRingIdError unless `id` is a bigint on a ring of `bits` bits (ids arrive in messages from peers). */
 export function checkRingId(id: unknown, bits: number = RING_BITS): RingId {
-  if (typeof id !== 'bigint' || id < 0n || id >= ringSize(bits)) throw new InvalidRingIdError(id, bits);
+  if (!isRingId(id, bits)) throw new InvalidRingIdError(id, bits);
   return id;
 }
 
