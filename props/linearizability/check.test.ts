@@ -186,11 +186,11 @@ describe('pending and failed operations', () => {
       h.push(done(2, [i * 100 + 40, i * 100 + 50], kv.put('x', 'b'), kv.ok));
       h.push(done(3, [i * 100 + 60, i * 100 + 70], kv.get('x'), kv.found('a')));
     }
-    expect(checkOperations(kvModel, h, { maxSteps: 500_000 }).verdict).toBe('linearizable');
+    expect(checkOperations(kvModel, h, { maxSteps: 150_000 }).verdict).toBe('linearizable');
     h.push(done(3, [10_000, 10_010], kv.get('x'), kv.found('c')));
-    expectViolation(checkOperations(kvModel, h, { maxSteps: 500_000 }), 'x');
+    expectViolation(checkOperations(kvModel, h, { maxSteps: 150_000 }), 'x');
     // Which of the identical writes serves which read is what blows up without `inputKey`.
-    expect(checkOperations({ ...kvModel, inputKey: undefined }, h, { maxSteps: 500_000 }).verdict).toBe('unknown');
+    expect(checkOperations({ ...kvModel, inputKey: undefined }, h, { maxSteps: 150_000 }).verdict).toBe('unknown');
   });
 
   it('ignores pending reads', () => {
