@@ -98,7 +98,7 @@ export class RaftClient {
         if (!reply.result.ok) {
           throw new RequestRejectedError(reply.result.error, reply.result.message);
         }
-        this.leader = to;
+        this.leader = reply.leaderId !== undefined && this.members.has(reply.leaderId) ? reply.leaderId : to;
         return reply.result;
       }
       last = `${reply.code}: ${reply.message}`;

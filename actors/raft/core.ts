@@ -53,8 +53,21 @@ export interface Ready {
   readonly entries: readonly Entry[];
   readonly snapshot?: Snapshot;
   readonly committedEntries: readonly Entry[];
+  /** To send only after the persist completes: votes, answers, anything a promise rides on. */
   readonly messages: readonly Message[];
+  /**
+   * A leader's AppendEntries, heartbeats and snapshot chunks: they may leave
+   * before its own persist (Raft thesis §10.2.1), since the leader counts its
+   * own entries toward commit only after `advance`.
+   */
+  readonly earlyMessages: readonly Message[];
   readonly readStates: readonly ReadState[];
+  /**
+   * Whether the persist must be fsynced before `messages` leave: new entries,
+   * a snapshot, or a changed term or vote. A commit-index-only change need
+   * not be (it is re-learned from the leader after a crash).
+   */
+  readonly mustSync: boolean;
 }
 
 export interface ProgressStatus {
@@ -144,12 +157,13 @@ export class RaftCore {
         : { voters: config.peers ?? [], learners: config.learners ?? [] };
     this.setConf(conf);
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) {
-      if (hardState.commit < this.log.committed || hardState.commit > this.log.lastIndex()) {
+      if (hardState.commit > this.log.lastIndex()) {
         throw new InvalidArgumentError(
-          `raft ${this.id}: stored commit ${hardState.commit} is outside [${this.log.committed}, ${this.log.lastIndex()}]`,
+          `raft ${this.id}: stored commit ${hardState.commit} is beyond the stored log (last index ${this.log.lastIndex()})`,
         );
       }
-      this.log.committed = hardState.commit;
+      // A stored commit below the snapshot is merely stale (commit-only changes are not fsynced).
+      this.log.committed = Math.max(hardState.commit, this.log.committed);
       this.term = hardState.term;
       this.vote = hardState.vote;
     }
@@ -311,14 +325,28 @@ export class RaftCore {
     this.readyOutstanding = true;
     const hs = this.hardState();
     const ss = this.softState();
+    const entries = this.log.unstableEntries();
+    const snapshot = this.log.unstable.snapshot;
+    const early: Message[] = [];
+    const late: Message[] = [];
+    for (const m of this.msgs) {
+      if (m.term === this.term && this.state === 'leader' && (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap')) {
+        early.push(m);
+      } else {
+        late.push(m);
+      }
+    }
     const rd: Ready = {
       softState: ss.lead !== this.prevSoftState.lead || ss.state !== this.prevSoftState.state ? ss : undefined,
       hardState: hardStateEqual(hs, this.prevHardState) ? undefined : hs,
-      entries: this.log.unstableEntries(),
-      snapshot: this.log.unstable.snapshot,
+      entries,
+      snapshot,
       committedEntries: this.log.nextCommittedEntries(this.cfg.maxApplyBytesPerReady),
-      messages: this.msgs,
+      messages: late,
+      earlyMessages: early,
       readStates: this.readStates,
+      mustSync:
+        entries.length > 0 || snapshot !== undefined || hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote,
     };
     this.msgs = [];
     this.readStates = [];
@@ -343,7 +371,13 @@ export class RaftCore {
       }
     }
     const lastSaved = rd.entries[rd.entries.length - 1];
-    if (lastSaved) this.log.stableTo(lastSaved.index, lastSaved.term);
+    if (lastSaved) {
+      this.log.stableTo(lastSaved.index, lastSaved.term);
+      if (this.state === 'leader' && lastSaved.term === this.term) {
+        this.prs.get(this.id)?.maybeUpdate(lastSaved.index);
+        if (this.maybeCommit()) this.bcastAppend();
+      }
+    }
   }
 
   // ---------------------------------------------------------------- step
@@ -563,9 +597,14 @@ export class RaftCore {
   private appendEntries(ents: readonly Pick<Entry, 'type' | 'data'>[]): void {
     let index = this.log.lastIndex();
     const full: Entry[] = ents.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
-    const last = this.log.append(full);
-    this.prs.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    this.log.append(full);
+    // The leader counts itself only once its own entries are durable (advance), which is
+    // what lets it send AppendEntries in parallel with its own fsync (Raft thesis §10.2.1).
+  }
+
+  /** The last index known durable here (everything below the unstable part). */
+  private stableLastIndex(): number {
+    return Math.min(this.log.lastIndex(), this.log.unstable.offset - 1);
   }
 
   private maybeCommit(): boolean {
@@ -995,7 +1034,7 @@ export class RaftCore {
     for (const [id, pr] of this.prs) {
       const fresh = this.newProgress(pr.isLearner);
       fresh.next = last + 1;
-      if (id === this.id) fresh.match = last;
+      if (id === this.id) fresh.match = this.stableLastIndex();
       this.prs.set(id, fresh);
     }
     this.pendingConfIndex = 0;
@@ -1057,7 +1096,7 @@ export class RaftCore {
         pr = this.newProgress(isLearner);
         // A newcomer must not count as dead in the very next CheckQuorum round.
         pr.recentActive = true;
-        if (id === this.id) pr.match = this.log.lastIndex();
+        if (id === this.id) pr.match = this.stableLastIndex();
       }
       pr.isLearner = isLearner;
       next.set(id, pr);

@@ -27,7 +27,8 @@ export type MemberErrorCode =
 
 /** Errors travel as values: they cross the wire as plain data. */
 export type MemberReply =
-  | { readonly ok: true; readonly result: KvResult }
+  /** `leaderId`: who leads as far as the answering member knows, so clients go there next time. */
+  | { readonly ok: true; readonly result: KvResult; readonly leaderId?: NodeId }
   | { readonly ok: false; readonly code: MemberErrorCode; readonly message: string; readonly leaderId?: NodeId };
 
 export type StatusReply = Omit<RaftStatus, 'progress'> & { readonly progress: [NodeId, unknown][] };

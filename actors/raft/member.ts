@@ -231,8 +231,9 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    for (const m of rd.earlyMessages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
-      await this.opts.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
+      await this.opts.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
     }
     if (this.stopped) return;
     for (const m of rd.messages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
@@ -259,7 +260,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     const list = this.writes.get(key);
     if (!list) return;
     this.writes.delete(key);
-    for (const w of list) w.replyTo.tell({ ok: true, result: out.result } satisfies MemberReply);
+    const lead = this.core.lead;
+    for (const w of list) w.replyTo.tell({ ok: true, result: out.result, ...(lead ? { leaderId: lead } : {}) } satisfies MemberReply);
   }
 
   private serveReads(): void {

@@ -27,6 +27,11 @@ export interface PersistBatch {
   readonly entries: readonly Entry[];
   /** A snapshot received from the leader: replaces the whole log up to its index. */
   readonly snapshot?: Snapshot;
+  /**
+   * false: the batch may stay unsynced until a later save (Ready.mustSync was
+   * false). Default true.
+   */
+  readonly sync?: boolean;
 }
 
 /** The writable log store a member owns (lmdb in production, memory in the simulator). */

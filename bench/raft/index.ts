@@ -166,12 +166,13 @@ async function benchEtcd(p: Params, value: Uint8Array, keys: number): Promise<Ma
 export async function main(args: string[]): Promise<void> {
   const smoke = args.includes('--smoke');
   const quick = args.includes('--quick');
+  const opt = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const p: Params = {
-    seconds: smoke ? 0.5 : quick ? 2 : 8,
-    concurrency: smoke ? [4] : [64, 1],
+    seconds: Number(opt('seconds') ?? (smoke ? 0.5 : quick ? 2 : 8)),
+    concurrency: (opt('concurrency') ?? (smoke ? '4' : '64,1')).split(',').map(Number),
     valueBytes: 256,
     members: 3,
-    etcd: !smoke,
+    etcd: !smoke && !args.includes('--no-etcd'),
   };
   const value = new Uint8Array(randomBytes(p.valueBytes));
   const keys = 10_000;

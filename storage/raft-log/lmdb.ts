@@ -142,7 +142,7 @@ export class LmdbLogStore implements LogStore {
         }
         if (batch.hardState) this.metaDb.putSync('hardState', encodeHardState(batch.hardState));
       });
-      await this.env.flushed;
+      if (batch.sync !== false) await this.env.flushed;
       this.first = first;
       this.last = last;
       this.compactedTerm = compactedTerm;

@@ -94,6 +94,7 @@ export class MemoryLogStore implements LogStore {
       this.sync();
       return Promise.resolve();
     }
+    if (batch.sync === false) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       if (this.waiting.length === 1) this.onUnsynced?.();

@@ -272,7 +272,8 @@ export class TestCluster {
     while (!n.crashed && n.core.hasReady()) {
       const rd = n.core.ready();
       n.readies.push(rd);
-      void n.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
+      for (const m of rd.earlyMessages) this.queue.push(m);
+      void n.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
       this.checkPersistedBeforeSend(n, rd);
       for (const m of rd.messages) this.queue.push(m);
       if (rd.snapshot) {
