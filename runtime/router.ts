@@ -145,37 +145,80 @@ export class Router implements RemoteRouter {
 // ---- batches: the body of one MessagePort message or one TCP data frame ----
 
 /**
- * Fields per envelope in a batch. A batch is one flat msgpack array
- * `[toSystem, toPath, senderSystem|null, senderPath|null, message, failure|null, ...]`:
- * no per-envelope array or map keys on the wire, and no per-envelope object
- * on the sending side.
+ * A batch is one flat msgpack array of variable-length records, one per
+ * envelope: `flags, [toSystem, toPath], [senderSystem, senderPath], message, [failure]`.
+ * The addresses appear only when they change: a run of envelopes between the
+ * same two actors, the common case, costs two fields each (`flags, message`)
+ * and no strings at all. No per-envelope array, map keys or object on the
+ * sending side.
  */
-const fieldsPerEnvelope = 6;
+const enum Flag {
+  /** `toSystem, toPath` follow; otherwise the target of the previous record. */
+  NewTarget = 1,
+  /** The envelope has a sender: the previous record's sender unless NewSender. */
+  Sender = 2,
+  /** `senderSystem, senderPath` follow (only with Sender). */
+  NewSender = 4,
+  /** `failure` follows the message. */
+  Failure = 8,
+}
+const allFlags = Flag.NewTarget | Flag.Sender | Flag.NewSender | Flag.Failure;
 
 /** Envelopes queued for one link, in order, flattened. */
 export class EnvelopeBatch {
   private fields: unknown[] = [];
+  private count = 0;
+  private lastTo: Address | undefined;
+  private lastSender: Address | undefined;
 
   get size(): number {
-    return this.fields.length / fieldsPerEnvelope;
+    return this.count;
   }
 
   push(envelope: RemoteEnvelope): void {
-    const { to, sender } = envelope;
-    this.fields.push(to.system, to.path, sender?.system ?? null, sender?.path ?? null, envelope.message, envelope.failure ?? null);
+    const { to, sender, failure } = envelope;
+    const f = this.fields;
+    const at = f.length;
+    f[at] = 0; // the flags, filled in below (written first so the array never has a hole)
+    let n = at + 1;
+    let flags = 0;
+    const lastTo = this.lastTo;
+    if (lastTo === undefined || (lastTo !== to && (lastTo.path !== to.path || lastTo.system !== to.system))) {
+      flags |= Flag.NewTarget;
+      f[n++] = to.system;
+      f[n++] = to.path;
+      this.lastTo = to;
+    }
+    if (sender !== undefined) {
+      flags |= Flag.Sender;
+      const lastSender = this.lastSender;
+      if (lastSender === undefined || (lastSender !== sender && (lastSender.path !== sender.path || lastSender.system !== sender.system))) {
+        flags |= Flag.NewSender;
+        f[n++] = sender.system;
+        f[n++] = sender.path;
+        this.lastSender = sender;
+      }
+    }
+    f[n++] = envelope.message;
+    if (failure !== undefined) {
+      flags |= Flag.Failure;
+      f[n] = failure;
+    }
+    f[at] = flags;
+    this.count++;
   }
 
   /** Encodes and empties the batch. */
   take(): Buffer {
     const bytes = encode(this.fields);
-    this.fields = [];
+    this.reset();
     return bytes;
   }
 
   /** Empties the batch, returning what was in it (for dead letters on close). */
   drain(): RemoteEnvelope[] {
     const out = envelopesFromFields(this.fields);
-    this.fields = [];
+    this.reset();
     return out;
   }
 
@@ -186,66 +229,86 @@ export class EnvelopeBatch {
    */
   takeFrames(maxBytes: number): { frames: Buffer[]; tooLarge: RemoteEnvelope[] } {
     const fields = this.fields;
-    this.fields = [];
+    this.reset();
+    const bytes = encode(fields);
+    if (bytes.length <= maxBytes) return { frames: [bytes], tooLarge: [] };
     const frames: Buffer[] = [];
     const tooLarge: RemoteEnvelope[] = [];
-    const encodeRange = (part: unknown[]): void => {
-      const bytes = encode(part);
-      if (bytes.length <= maxBytes) {
-        frames.push(bytes);
-        return;
+    // Re-batch in halves: each half is a batch of its own (its first record names its addresses).
+    const encodeRange = (envelopes: RemoteEnvelope[]): void => {
+      const part = new EnvelopeBatch();
+      for (const envelope of envelopes) part.push(envelope);
+      const encoded = encode(part.fields);
+      if (encoded.length <= maxBytes) {
+        frames.push(encoded);
+      } else if (envelopes.length === 1) {
+        tooLarge.push(envelopes[0]!);
+      } else {
+        const half = Math.ceil(envelopes.length / 2);
+        encodeRange(envelopes.slice(0, half));
+        encodeRange(envelopes.slice(half));
       }
-      const count = part.length / fieldsPerEnvelope;
-      if (count === 1) {
-        tooLarge.push(...envelopesFromFields(part));
-        return;
-      }
-      const half = Math.ceil(count / 2) * fieldsPerEnvelope;
-      encodeRange(part.slice(0, half));
-      encodeRange(part.slice(half));
     };
-    encodeRange(fields);
+    encodeRange(envelopesFromFields(fields));
     return { frames, tooLarge };
+  }
+
+  private reset(): void {
+    this.fields = [];
+    this.count = 0;
+    this.lastTo = undefined;
+    this.lastSender = undefined;
   }
 }
 
 /** Decodes one batch; refs inside messages are bound to `system`. Throws CorruptionError on anything that is not a well-formed batch. */
 export function decodeBatch(bytes: Uint8Array, system: ActorSystem): RemoteEnvelope[] {
   const fields = decode<unknown>(bytes, system);
-  if (!Array.isArray(fields) || fields.length % fieldsPerEnvelope !== 0) {
-    throw new CorruptionError(`a batch must be an array of ${fieldsPerEnvelope}-field envelopes`);
-  }
+  if (!Array.isArray(fields)) throw new CorruptionError('a batch must be an array of envelope records');
   return envelopesFromFields(fields);
 }
 
 function envelopesFromFields(fields: unknown[]): RemoteEnvelope[] {
-  const out: RemoteEnvelope[] = new Array(fields.length / fieldsPerEnvelope);
-  // Runs of envelopes between the same two actors are the common case in a
-  // batch: they share one (immutable) Address object per end.
+  const out: RemoteEnvelope[] = [];
+  // Envelopes of a run between the same two actors share one (immutable) Address object per end.
   let to: Address | undefined;
   let sender: Address | undefined;
-  for (let i = 0, j = 0; i < fields.length; i += fieldsPerEnvelope, j++) {
-    const toSystem = fields[i];
-    const toPath = fields[i + 1];
-    const senderSystem = fields[i + 2];
-    const senderPath = fields[i + 3];
-    const failure = fields[i + 5];
-    if (typeof toSystem !== 'string' || typeof toPath !== 'string') throw new CorruptionError(`envelope ${j}: no target address`);
-    if (to === undefined || to.path !== toPath || to.system !== toSystem) to = { system: toSystem, path: toPath };
-    if (typeof senderSystem === 'string' && typeof senderPath === 'string') {
-      if (sender === undefined || sender.path !== senderPath || sender.system !== senderSystem) sender = { system: senderSystem, path: senderPath };
-    } else if (senderSystem === null && senderPath === null) {
-      sender = undefined;
-    } else {
-      throw new CorruptionError(`envelope ${j}: malformed sender address`);
+  const end = fields.length;
+  let i = 0;
+  while (i < end) {
+    const record = out.length;
+    const flags = fields[i++];
+    if (typeof flags !== 'number' || (flags & ~allFlags) !== 0 || (flags & (Flag.Sender | Flag.NewSender)) === Flag.NewSender) {
+      throw new CorruptionError(`envelope ${record}: bad flags ${String(flags)}`);
     }
-    const envelope: RemoteEnvelope = { to, sender, message: fields[i + 4] };
-    if (failure !== null && failure !== undefined) {
-      if (!isFailure(failure)) throw new CorruptionError(`envelope ${j}: malformed failure`);
+    if (flags & Flag.NewTarget) {
+      const toSystem = fields[i++];
+      const toPath = fields[i++];
+      if (typeof toSystem !== 'string' || typeof toPath !== 'string') throw new CorruptionError(`envelope ${record}: malformed target address`);
+      to = { system: toSystem, path: toPath };
+    } else if (to === undefined) {
+      throw new CorruptionError(`envelope ${record}: no target address`);
+    }
+    let from: Address | undefined;
+    if (flags & Flag.NewSender) {
+      const senderSystem = fields[i++];
+      const senderPath = fields[i++];
+      if (typeof senderSystem !== 'string' || typeof senderPath !== 'string') throw new CorruptionError(`envelope ${record}: malformed sender address`);
+      from = sender = { system: senderSystem, path: senderPath };
+    } else if (flags & Flag.Sender) {
+      if (sender === undefined) throw new CorruptionError(`envelope ${record}: no sender address`);
+      from = sender;
+    }
+    if (i >= end) throw new CorruptionError(`envelope ${record}: truncated`);
+    const envelope: RemoteEnvelope = { to, sender: from, message: fields[i++] };
+    if (flags & Flag.Failure) {
+      const failure = fields[i++];
+      if (!isFailure(failure)) throw new CorruptionError(`envelope ${record}: malformed failure`);
       envelope.failure = failure;
     }
-    out[j] = envelope;
+    out.push(envelope);
   }
+  if (i !== end) throw new CorruptionError('a batch ended inside an envelope record');
   return out;
 }
 
