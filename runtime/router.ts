@@ -27,7 +27,8 @@ export interface RouterStats {
 
 /**
  * Maps actor-system names to links. Lookup order for `n1.w1`: an exact route,
- * then each dotted prefix (`n1`), then the default route. The prefix rule lets
+ * then each dotted prefix (`n1`), then the default route — except for names
+ * below this system's own (`<own>.x`), which only its own routes can reach. The prefix rule lets
  * a remote process reach `n1.w1` through `n1`'s main thread, which relays it to
  * its worker; the default lets a worker send anything it has no direct route
  * for to its parent thread.
@@ -80,7 +81,11 @@ export class Router implements RemoteRouter {
     const exact = this.routes.get(systemName);
     if (exact !== undefined) return exact;
     for (let dot = systemName.lastIndexOf('.'); dot > 0; dot = systemName.lastIndexOf('.', dot - 1)) {
-      const viaPrefix = this.routes.get(systemName.slice(0, dot));
+      const prefix = systemName.slice(0, dot);
+      // Below this system only its own routes lead anywhere: the default (our
+      // parent) would send it straight back here, and round again.
+      if (prefix === this.system.name) return undefined;
+      const viaPrefix = this.routes.get(prefix);
       if (viaPrefix !== undefined) return viaPrefix;
     }
     return this.defaultLink;

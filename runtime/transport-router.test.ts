@@ -40,6 +40,16 @@ describe('Router', () => {
     expect(router.routeFor('n3')).toBe(fallback);
   });
 
+  it('never sends a name below its own system to the default route (it would come straight back)', () => {
+    const { router } = setup('main.w1');
+    router.setDefault(new FakeLink('parent'));
+    const child = new FakeLink('main.w1.x');
+    router.addRoute('main.w1.x', child);
+    expect(router.routeFor('main.w1.nope')).toBeUndefined();
+    expect(router.routeFor('main.w1.x.y')).toBe(child);
+    expect(router.routeFor('main.w2')?.description).toBe('parent');
+  });
+
   it('falls back to an older link to the same system when the newest goes away', () => {
     const { router } = setup();
     const first = new FakeLink('first');

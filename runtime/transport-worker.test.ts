@@ -94,6 +94,11 @@ describe('worker-thread host', () => {
     await expect(w1.spawn(spec('nope'), 'x')).rejects.toThrow(/no exported factory function "nope"/);
   });
 
+  it('a system under a worker that does not exist is unreachable, not a loop between parent and worker', async () => {
+    const error = await main.ref({ system: 'main.w1.ghost', path: 'x' }).ask(1, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect((error as EdgeKVError).code).toBe('UNREACHABLE');
+  });
+
   it('a worker system with no route fails an ask with UNREACHABLE instead of timing out', async () => {
     const fwd = await w2.spawn<ForwarderMessage>(spec('forwarder'), 'lost');
     const answer = await fwd.ask(
