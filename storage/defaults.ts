@@ -64,9 +64,6 @@ export const LSM_DEFAULTS = {
   maxKeySizeBytes: 64 * 1024,
   maxValueSizeBytes: 16 * 1024 * 1024,
 
-  /** Skiplist: LevelDB's kMaxHeight 12 and branching 4 suit up to ~16M entries. */
-  skiplistMaxHeight: 12,
-  skiplistBranching: 4,
   /** Bytes charged per memtable entry beyond key and value (node object, arrays): measured V8 overhead, rounded. */
   memtableEntryOverheadBytes: 80,
 

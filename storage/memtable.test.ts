@@ -2,37 +2,63 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../runtime/random.js';
 import { compareBytes, keyPrefix48, ValueType } from './internal-key.js';
 import { Memtable } from './memtable.js';
-import { SkipList } from './skiplist.js';
+import { MemtableTree, TreeCursor } from './memtable-tree.js';
 
-function collect(list: SkipList): { key: string; seq: number }[] {
+function collect(tree: MemtableTree): { key: string; seq: number }[] {
   const out: { key: string; seq: number }[] = [];
-  for (let n = list.first(); n !== null; n = n.next[0]!) out.push({ key: n.key.toString('hex'), seq: n.seq });
+  const c = new TreeCursor();
+  tree.seekToFirst(c);
+  for (let e = tree.entryAt(c); e !== null; tree.advance(c, e), e = tree.entryAt(c)) out.push({ key: e.key.toString('hex'), seq: e.seq });
   return out;
 }
 
-describe('SkipList', () => {
-  it('keeps random keys sorted by key, then newest sequence first', () => {
+describe('MemtableTree', () => {
+  it('keeps random keys sorted by key, then newest sequence first, through many node splits', () => {
     const r = new SeededRandom(42);
-    const list = new SkipList(7);
+    const tree = new MemtableTree();
     const inserted: { key: Buffer; seq: number }[] = [];
-    for (let seq = 1; seq <= 3000; seq++) {
-      // Short keys with shared prefixes and zero bytes exercise the prefix shortcuts.
+    for (let seq = 1; seq <= 20_000; seq++) {
+      // Short keys with shared prefixes and zero bytes exercise the prefix shortcuts and ties.
       const key = Buffer.from(r.bytes(r.int(14)).map((b) => (b < 128 ? 0 : b % 3)));
-      list.insert(key, seq, ValueType.Value, Buffer.alloc(0));
+      tree.insert(key, seq, ValueType.Value, Buffer.alloc(0));
       inserted.push({ key, seq });
     }
     inserted.sort((a, b) => Buffer.compare(a.key, b.key) || b.seq - a.seq);
-    expect(collect(list)).toEqual(inserted.map((e) => ({ key: e.key.toString('hex'), seq: e.seq })));
-    expect(list.count).toBe(3000);
+    expect(collect(tree)).toEqual(inserted.map((e) => ({ key: e.key.toString('hex'), seq: e.seq })));
+    expect(tree.count).toBe(20_000);
   });
 
-  it('seek finds the first entry at or after (key, seq)', () => {
-    const list = new SkipList();
-    for (const [k, s] of [['b', 5], ['b', 3], ['d', 1]] as const) list.insert(Buffer.from(k), s, ValueType.Value, Buffer.from(`${k}${s}`));
-    expect(list.seek(Buffer.from('b'), 4)!.seq).toBe(3);
-    expect(list.seek(Buffer.from('b'), 9)!.seq).toBe(5);
-    expect(list.seek(Buffer.from('c'), 9)!.key.toString()).toBe('d');
-    expect(list.seek(Buffer.from('e'), 9)).toBeNull();
+  it('find returns the first entry at or after (key, seq)', () => {
+    const tree = new MemtableTree();
+    for (const [k, s] of [['b', 5], ['b', 3], ['d', 1]] as const) tree.insert(Buffer.from(k), s, ValueType.Value, Buffer.from(`${k}${s}`));
+    expect(tree.find(Buffer.from('b'), 4)!.seq).toBe(3);
+    expect(tree.find(Buffer.from('b'), 9)!.seq).toBe(5);
+    expect(tree.find(Buffer.from('c'), 9)!.key.toString()).toBe('d');
+    expect(tree.find(Buffer.from('e'), 9)).toBeNull();
+  });
+
+  it('a cursor keeps its place while inserts split the nodes around it', () => {
+    const tree = new MemtableTree();
+    for (let i = 0; i < 1000; i += 2) tree.insert(Buffer.from(String(i).padStart(5, '0')), i + 1, ValueType.Value, Buffer.alloc(0));
+    const c = new TreeCursor();
+    tree.seekToFirst(c);
+    const seen: string[] = [];
+    let e = tree.entryAt(c);
+    let odd = 1;
+    while (e !== null) {
+      seen.push(e.key.toString());
+      // Insert odd keys both behind and ahead of the cursor.
+      if (odd < 1000) {
+        tree.insert(Buffer.from(String(odd).padStart(5, '0')), 10_000 + odd, ValueType.Value, Buffer.alloc(0));
+        odd += 2;
+      }
+      tree.advance(c, e);
+      e = tree.entryAt(c);
+    }
+    expect(seen).toEqual([...seen].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    // Every even key, plus the odd keys that landed ahead of the cursor.
+    expect(seen.filter((k) => Number(k) % 2 === 0)).toHaveLength(500);
   });
 });
 
