@@ -9,7 +9,7 @@ import { encodeRequest } from './kv/commands.js';
 import type { KvApplied, KvStateMachine } from './kv/kv-state-machine.js';
 import type { MemberErrorCode, MemberReply, RaftMemberMessage, StatusReply } from './member-messages.js';
 import type { LogStore } from './storage.js';
-import type { Entry, NodeId } from './types.js';
+import type { Entry, HardState, NodeId } from './types.js';
 
 export interface RaftMemberOptions {
   readonly id: NodeId;
@@ -62,6 +62,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   private readonly writes = new Map<string, Waiter[]>();
   private readonly reads = new Map<string, PendingRead>();
   private nextReadId = 1;
+  /** A commit-index-only hard state not yet written (see handleReady). */
+  private deferredHardState: HardState | undefined;
 
   constructor(private readonly opts: RaftMemberOptions) {}
 
@@ -232,8 +234,13 @@ export class RaftMember implements Actor<RaftMemberMessage> {
 
   private async handleReady(rd: Ready): Promise<void> {
     for (const m of rd.earlyMessages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
-    if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
-      await this.opts.store.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+    if (!rd.mustSync && rd.entries.length === 0 && !rd.snapshot) {
+      // Only the commit index moved: no write at all; it rides along with the next durable save.
+      if (rd.hardState) this.deferredHardState = rd.hardState;
+    } else if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
+      const hardState = rd.hardState ?? this.deferredHardState;
+      this.deferredHardState = undefined;
+      await this.opts.store.save({ hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
     }
     if (this.stopped) return;
     for (const m of rd.messages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });

@@ -122,16 +122,17 @@ async function startEdgekv(members: number, noSync: boolean): Promise<{ system: 
   };
 }
 
-async function benchEdgekv(p: Params, value: Uint8Array, keys: number): Promise<Map<number, Figures>> {
+async function benchEdgekv(p: Params, value: Uint8Array, keys: number, noSync = false): Promise<Map<number, Figures>> {
   const out = new Map<number, Figures>();
-  const group = await startEdgekv(p.members, false);
+  const group = await startEdgekv(p.members, noSync);
   try {
     for (const c of p.concurrency) {
       const clients = Array.from({ length: c }, () => new RaftClient(group.system, group.addresses, { askTimeoutMs: 5000 }));
       for (const cl of clients) await cl.register();
       const f = await drive(c, p.seconds, (w, i) => clients[w]!.put(`key${(w * 7919 + i) % keys}`, value));
       out.set(c, f);
-      result({ system: 'edgekv', workload: `put-${c}`, ops_per_sec: f.opsPerSec, p50_ms: f.p50Ms, p99_ms: f.p99Ms, errors: f.errors, params: { ...p, concurrency: c } });
+      // edgekv-baseline: the same group with fsync off, to show what durability costs.
+      result({ system: noSync ? 'edgekv-baseline' : 'edgekv', fsync: !noSync, workload: `put-${c}`, ops_per_sec: f.opsPerSec, p50_ms: f.p50Ms, p99_ms: f.p99Ms, errors: f.errors, params: { ...p, concurrency: c } });
     }
   } finally {
     await group.stop();
@@ -178,6 +179,7 @@ export async function main(args: string[]): Promise<void> {
   const keys = 10_000;
   log(`raft bench: ${p.members} members, ${p.valueBytes}-byte values, ${p.seconds}s per workload, concurrency ${p.concurrency.join(', ')}`);
   const ours = await benchEdgekv(p, value, keys);
+  if (args.includes('--baseline')) await benchEdgekv(p, value, keys, true);
   if (!p.etcd) return;
   const anchor = await benchEtcd(p, value, keys);
   if (!anchor) return;
