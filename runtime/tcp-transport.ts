@@ -100,9 +100,13 @@ export class TcpTransport {
     });
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (error: Error): void => {
+        this.server = undefined;
+        reject(error);
+      };
+      server.once('error', failed);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         server.on('error', (error) => this.log('error', 'tcp server error', { error: String(error) }));
         const address = server.address();
         resolve(typeof address === 'object' && address !== null ? address.port : port);
@@ -110,7 +114,7 @@ export class TcpTransport {
     });
   }
 
-  /** Stops accepting peers; existing links stay up. */
+  /** Stops accepting peers at once; existing links stay up, and the promise settles when the last accepted one has ended. */
   stopListening(): Promise<void> {
     const server = this.server;
     this.server = undefined;

@@ -299,6 +299,14 @@ describe('TCP transport between two actor systems', () => {
     expect(link.isOpen).toBe(true);
   });
 
+  it('listen reports a port in use and can be retried', async () => {
+    const a = node('a');
+    const b = node('b');
+    const port = await a.transport.listen();
+    await expect(b.transport.listen(port)).rejects.toThrow(/EADDRINUSE/);
+    await expect(b.transport.listen()).resolves.toBeGreaterThan(0);
+  });
+
   it('rejects a dial to a peer with an unexpected system name', async () => {
     const a = node('a');
     const b = node('b');
