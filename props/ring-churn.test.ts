@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
+import { between } from '../actors/gateway/interval.js';
 import type { LookupReply } from '../actors/gateway/messages.js';
-import { ringId } from '../actors/gateway/ring-id.js';
+import type { RangeListener, RingRange } from '../actors/gateway/range-hooks.js';
+import { ringId, type RingId } from '../actors/gateway/ring-id.js';
 import { SimRing } from '../actors/gateway/testing/sim-ring.js';
 import { Simulation } from '../runtime/sim/index.js';
 import { checkProperty } from './support.js';
@@ -14,14 +16,21 @@ import { checkProperty } from './support.js';
  * conservatively: every gateway that ever crashed stays "failed" for the
  * count, so a run of failures is never hidden by a repair in between).
  * Messages may be delayed, and in some runs dropped or duplicated (≤ 5%).
+ * The range hooks drive a stand-in migration layer (GroupStores) that moves
+ * key ids between groups, taking random virtual time.
  * Once the ring has stabilized (every live gateway serves, and its predecessor
  * and successor list are its true live neighbours):
+ *  - every global key written before the churn sits in its owner's group and
+ *    in no other group of a live or departed gateway (hooks fired with the
+ *    right ranges, in the right order);
  *  - every lookup, from every gateway, reaches the true successor of the key;
  *  - the ranges (predecessor, self] partition the ring: each key is owned by
  *    exactly one serving gateway.
  */
 const FILE = 'props/ring-churn.test.ts';
 const RUNS = 25;
+/** Long runs (PROPS_RUNS=10000) must not hit vitest's 60 s default: about 1 s per run is ample. */
+const TIMEOUT_MS = Math.max(60_000, Number(process.env.PROPS_RUNS ?? RUNS) * 1_000);
 
 interface ChurnEvent {
   gapMs: number;
@@ -35,6 +44,8 @@ interface Scenario {
   maxDelayMs: number;
   dropRate: number;
   duplicateRate: number;
+  /** Range hooks (the data migration) take up to this long, in virtual time; 0: at once. */
+  hookDelayMs: number;
   events: ChurnEvent[];
 }
 
@@ -44,6 +55,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   maxDelayMs: fc.integer({ min: 1, max: 40 }),
   dropRate: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.05, noNaN: true })),
   duplicateRate: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.05, noNaN: true })),
+  hookDelayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000 })),
   events: fc.array(
     fc.record({
       gapMs: fc.oneof(fc.integer({ min: 0, max: 500 }), fc.integer({ min: 0, max: 8_000 })),
@@ -68,13 +80,72 @@ function longestFailedRun(ring: SimRing, everyone: string[], failed: ReadonlySet
   return best;
 }
 
+/**
+ * A stand-in for the data-migration layer: each gateway's group is a set of
+ * key ids; the range hooks move keys between sets, after `hookDelayMs` of
+ * virtual time, as a copy between groups would take. A release pushes
+ * (from, to] to the new owner; an acquire pulls it from the previous owner
+ * (both: moves are idempotent). After a predecessor failure the range is
+ * recovered from the failed gateways' groups, which survive their gateway.
+ */
+class GroupStores {
+  readonly stores = new Map<string, Set<RingId>>();
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly ring: SimRing,
+    private readonly hookDelayMs: number,
+  ) {}
+
+  store(name: string): Set<RingId> {
+    let s = this.stores.get(name);
+    if (s === undefined) this.stores.set(name, (s = new Set()));
+    return s;
+  }
+
+  move(from: string, to: string, range: RingRange): void {
+    if (from === to) return;
+    const source = this.store(from);
+    const target = this.store(to);
+    for (const k of [...source]) {
+      if (between(range.from, k, range.to, '(]')) {
+        source.delete(k);
+        target.add(k);
+      }
+    }
+  }
+
+  private later(work: () => void): void | Promise<void> {
+    if (this.hookDelayMs === 0) return work();
+    return new Promise<void>((resolve) =>
+      this.sim.schedule(this.sim.random.int(this.hookDelayMs), () => {
+        work();
+        resolve();
+      }),
+    );
+  }
+
+  listener(name: string): RangeListener {
+    return {
+      acquire: (e) =>
+        this.later(() => {
+          if (e.reason === 'predecessor-failed') for (const dead of this.ring.crashed) this.move(dead, name, e);
+          else this.move(e.previousOwner.ref.address.system, name, e);
+        }),
+      release: (e) => this.later(() => this.move(name, e.newOwner.ref.address.system, e)),
+    };
+  }
+}
+
 async function runScenario(seed: number, s: Scenario): Promise<void> {
   const sim = new Simulation({
     seed,
     faults: { minDelayMs: 1, maxDelayMs: s.maxDelayMs, dropRate: s.dropRate, duplicateRate: s.duplicateRate },
     trace: false,
   });
-  const ring = new SimRing(sim, { tuning: { successorListLength: s.r } });
+  let groups: GroupStores | undefined;
+  const ring: SimRing = new SimRing(sim, { tuning: { successorListLength: s.r }, listenerFor: (name) => groups?.listener(name) });
+  groups = new GroupStores(sim, ring, s.hookDelayMs);
   const everyone: string[] = [];
   let next = 0;
   const fresh = () => {
@@ -92,6 +163,9 @@ async function runScenario(seed: number, s: Scenario): Promise<void> {
     sim.schedule(i * 20, () => ring.add(name, [first]));
   }
   await sim.runUntil(() => ring.live().length === s.initial && ring.isStable(s.r), 300_000);
+  // Global keys written before the churn, each in its owner's group.
+  const dataKeys = Array.from({ length: 60 }, (_, i) => ringId(`data-${seed}-${i}`));
+  for (const k of dataKeys) groups.store(ring.trueOwner(k)).add(k);
 
   for (const e of s.events) {
     await sim.runFor(e.gapMs);
@@ -136,6 +210,15 @@ async function runScenario(seed: number, s: Scenario): Promise<void> {
     throw new Error(`ring did not stabilize within 600 s (virtual); leaving=${[...leaving].join(',')}\n  ${view}`);
   }
 
+  // Every key is in its owner's group now, and nowhere else among live or departed gateways.
+  for (const k of dataKeys) {
+    const holders = [...groups.stores].filter(([name, keys]) => keys.has(k) && !ring.crashed.has(name)).map(([name]) => name);
+    const want = ring.trueOwner(k);
+    if (holders.length !== 1 || holders[0] !== want) {
+      throw new Error(`key ${k.toString(16).slice(0, 10)} is in the groups of [${holders.join(',')}], expected only ${want}'s`);
+    }
+  }
+
   const members = ring.ring();
   const keys = Array.from({ length: 12 }, (_, i) => ringId(`key-${seed}-${i}`));
   for (const key of keys) {
@@ -158,7 +241,7 @@ async function runScenario(seed: number, s: Scenario): Promise<void> {
 }
 
 describe('ring under churn (simulator)', () => {
-  it('after random joins, leaves and failures (< r consecutive), every lookup reaches the true successor', async () => {
+  it('after random joins, leaves and failures (< r consecutive), every lookup reaches the true successor and every key is in its owner\'s group', async () => {
     await checkProperty(FILE, fc.asyncProperty(fc.integer(), scenario, runScenario), RUNS);
-  });
+  }, TIMEOUT_MS);
 });

@@ -31,6 +31,16 @@ export const gatewayDefaults = {
    */
   checkPredecessorMs: 2_000,
   /**
+   * Ring check: ask one remembered gateway (or seed) for its id and adopt it
+   * as successor if it lies between this gateway and its successor. Chord
+   * alone cannot merge a ring split in two (by a healed partition, or false
+   * suspicions on a lossy network cutting out a loop); this does, at one ask
+   * per gateway per 5 s.
+   */
+  ringCheckMs: 5_000,
+  /** Gateways remembered for the ring check: a few dozen cover a split's other side with high odds, in a few KB. */
+  maxAcquaintances: 64,
+  /**
    * Ask timeout for ring maintenance and routing queries (get-neighbours,
    * find-next, ping): 10× a slow 50 ms edge RTT. A peer that misses it is
    * suspected and routed around; a false suspicion costs one hop, not data.

@@ -60,7 +60,10 @@ type Internal =
   | { kind: '$hook'; hook: PendingHook }
   | { kind: '$hook-done'; hook: PendingHook }
   | { kind: '$leave-reply'; successor: PeerRef; reply: LeaveHandoffReply | undefined }
-  | { kind: '$route-retry'; walkId: number };
+  | { kind: '$route-retry'; walkId: number }
+  | { kind: '$leave-handoff' }
+  | { kind: '$check-ring' }
+  | { kind: '$ring-probe'; target: GatewayRef; reply: Neighbours | undefined };
 
 type Msg = GatewayMessage | Internal;
 
@@ -123,6 +126,9 @@ export class GatewayActor implements Actor<Msg> {
   private leaving: { replyTo: ActorRef<unknown> | undefined; predecessor: PeerRef; successor: PeerRef } | undefined;
   private buffered: Buffered[] = [];
   private hookSeq = 0;
+  /** Gateways seen in any answer, for the ring check (oldest first, bounded). */
+  private readonly acquaintances = new Map<RingId, PeerRef>();
+  private probing = false;
   /** Consecutive unanswered asks per neighbour role and id. */
   private readonly misses = new Map<string, number>();
 
@@ -146,6 +152,7 @@ export class GatewayActor implements Actor<Msg> {
     ctx.startTimer('stabilize', ctx.random.next() * this.tuning.stabilizeMs, { kind: '$stabilize' });
     ctx.startTimer('fix-fingers', ctx.random.next() * this.tuning.fixFingersMs, { kind: '$fix-fingers' });
     ctx.startTimer('check-predecessor', ctx.random.next() * this.tuning.checkPredecessorMs, { kind: '$check-predecessor' });
+    ctx.startTimer('check-ring', ctx.random.next() * this.tuning.ringCheckMs, { kind: '$check-ring' });
     if (this.bootstraps.length === 0) {
       this.state = 'serving';
       this.emitChanged('created');
@@ -263,6 +270,12 @@ export class GatewayActor implements Actor<Msg> {
         return this.onHookDone(m.hook);
       case '$leave-reply':
         return this.onLeaveReply(m.successor, m.reply);
+      case '$leave-handoff':
+        return this.sendLeaveHandoff();
+      case '$check-ring':
+        return this.checkRing();
+      case '$ring-probe':
+        return this.onRingProbe(m.target, m.reply);
     }
   }
 
@@ -301,6 +314,7 @@ export class GatewayActor implements Actor<Msg> {
       return;
     }
     this.misses.delete(`successor:${successorId}`);
+    this.learn(reply.self, peerOrUndefined(reply.predecessor), ...reply.successors);
     if (this.core.successor.id !== successorId) return; // the successor changed while we asked
     const out = this.core.stabilize(reply.self, peerOrUndefined(reply.predecessor), reply.successors);
     out.notify.ref.tell({ kind: 'notify', peer: this.me });
@@ -308,6 +322,7 @@ export class GatewayActor implements Actor<Msg> {
 
   private onNotify(peer: PeerRef): void {
     if (this.state === 'joining') return;
+    this.learn(peer);
     const result = this.core.notify(peer);
     if (this.core.successors.isEmpty()) this.core.adoptPredecessorAsSuccessor();
     if (!result.changed) return;
@@ -352,6 +367,58 @@ export class GatewayActor implements Actor<Msg> {
     const { index, start } = this.core.nextFingerToFix();
     this.fixing = true;
     this.startWalk(start, { kind: 'finger', index });
+  }
+
+  /**
+   * The ring check: a gateway in (self, successor) that this gateway does not
+   * know as its successor means two rings (or a loop) where there should be
+   * one; adopting it lets stabilize and notify merge them.
+   */
+  private checkRing(): void {
+    this.ctx.startTimer('check-ring', this.tuning.ringCheckMs, { kind: '$check-ring' });
+    if (this.state !== 'serving' || this.probing) return;
+    const candidates: GatewayRef[] = [
+      ...[...this.acquaintances.values()].filter((p) => !this.core.successors.has(p.id)).map((p) => p.ref),
+      ...this.bootstraps,
+    ];
+    if (candidates.length === 0) return;
+    const target = candidates[this.ctx.random.int(candidates.length)]!;
+    this.probing = true;
+    const self = this.ctx.self;
+    target.ask<Neighbours>({ kind: 'get-neighbours' }, { timeoutMs: this.tuning.askTimeoutMs }).then(
+      (reply) => self.tell({ kind: '$ring-probe', target, reply }),
+      () => self.tell({ kind: '$ring-probe', target, reply: undefined }),
+    );
+  }
+
+  private onRingProbe(target: GatewayRef, reply: Neighbours | undefined): void {
+    this.probing = false;
+    if (reply === undefined) {
+      for (const [id, p] of this.acquaintances) if (p.ref.equals(target)) this.acquaintances.delete(id);
+      return;
+    }
+    this.learn(reply.self, peerOrUndefined(reply.predecessor), ...reply.successors);
+    const p = reply.self;
+    if (this.state !== 'serving' || p.id === this.id) return;
+    if (this.core.successors.isEmpty() || between(this.id, p.id, this.core.successor.id, '()')) {
+      this.ctx.log.log('info', 'gateway: ring check found a closer successor', { gateway: this.options.name, successor: formatRingId(p.id) });
+      this.core.successors.prepend(p);
+      this.core.fingers.set(0, this.core.successor);
+      p.ref.tell({ kind: 'notify', peer: this.me });
+    }
+  }
+
+  /** Remembers gateways for the ring check. */
+  private learn(...peers: Array<PeerRef | undefined>): void {
+    for (const p of peers) {
+      if (p === undefined || p.id === this.id) continue;
+      this.acquaintances.delete(p.id);
+      this.acquaintances.set(p.id, p);
+      if (this.acquaintances.size > this.tuning.maxAcquaintances) {
+        const oldest = this.acquaintances.keys().next().value;
+        if (oldest !== undefined) this.acquaintances.delete(oldest);
+      }
+    }
   }
 
   /** Counts a miss; true once the peer missed `suspectAfterMisses` asks in a row. */
@@ -476,6 +543,8 @@ export class GatewayActor implements Actor<Msg> {
       this.advance(walkId, pending.walk.timeout());
       return;
     }
+    if (hop.kind === 'owner') this.learn(hop.owner);
+    else if (hop.kind === 'forward') this.learn(hop.peer);
     this.advance(walkId, pending.walk.answer(hop));
   }
 
@@ -658,6 +727,7 @@ export class GatewayActor implements Actor<Msg> {
       }
       case 'join-accepted': {
         const predecessor = reply.predecessor;
+        this.learn(target, predecessor, ...reply.successors);
         this.core.joinVia(target, reply.successors, predecessor);
         this.state = 'acquiring';
         this.fireHook({
@@ -681,6 +751,8 @@ export class GatewayActor implements Actor<Msg> {
       }
       return answer({ kind: 'join-busy', reason: 'another gateway is joining here' });
     }
+    // One range handshake at a time: a join racing a leave here would hand out a range computed from a stale predecessor.
+    if (this.leaveHandoff !== undefined) return answer({ kind: 'join-busy', reason: 'the predecessor is leaving through this gateway' });
     const last = this.lastJoinHandoff;
     if (last !== undefined && last.joiner.id === joiner.id && this.core.predecessor?.id === joiner.id) {
       return answer({ kind: 'join-accepted', predecessor: last.from, successors: this.successorsFor(joiner) });
@@ -737,6 +809,18 @@ export class GatewayActor implements Actor<Msg> {
     });
   }
 
+  private sendLeaveHandoff(): void {
+    const l = this.leaving;
+    if (l === undefined || this.state !== 'leaving') return;
+    const successor = l.successor;
+    this.askPeer<LeaveHandoffReply>(
+      successor,
+      { kind: 'leave-handoff', leaving: this.me, predecessor: l.predecessor },
+      this.tuning.handoffTimeoutMs,
+      (reply) => ({ kind: '$leave-reply', successor, reply }),
+    );
+  }
+
   private onLeaveReply(successor: PeerRef, reply: LeaveHandoffReply | undefined): void {
     const l = this.leaving;
     if (l === undefined || this.state !== 'leaving' || l.successor.id !== successor.id) return;
@@ -748,6 +832,11 @@ export class GatewayActor implements Actor<Msg> {
       return this.releaseToSuccessor();
     }
     if (reply.kind === 'leave-refused') return this.abortLeave(reply.reason);
+    if (reply.kind === 'leave-busy') {
+      // The range has been released already; only the successor's side has to wait its turn.
+      this.ctx.startTimer('leave-handoff', this.tuning.joinRetryMs, { kind: '$leave-handoff' });
+      return;
+    }
     l.predecessor.ref.tell({ kind: 'successor-leaving', leaving: this.me, successors: [...this.core.successors.entries()] });
     this.finishLeave(l.replyTo, l.successor);
   }
@@ -763,7 +852,7 @@ export class GatewayActor implements Actor<Msg> {
   private finishLeave(replyTo: ActorRef<unknown> | undefined, successor: PeerRef | undefined): void {
     this.state = 'left';
     this.leaving = undefined;
-    for (const key of ['stabilize', 'fix-fingers', 'check-predecessor', 'join']) this.ctx.cancelTimer(key);
+    for (const key of ['stabilize', 'fix-fingers', 'check-predecessor', 'check-ring', 'join', 'leave-handoff']) this.ctx.cancelTimer(key);
     for (const id of this.walks.keys()) this.ctx.cancelTimer(`walk-${id}`);
     this.walks.clear();
     if (successor !== undefined) this.flushBuffered(successor);
@@ -781,8 +870,9 @@ export class GatewayActor implements Actor<Msg> {
         this.leaveHandoff.replyTo = replyTo;
         return;
       }
-      return answer({ kind: 'leave-refused', reason: 'another neighbour is leaving through this gateway' });
+      return answer({ kind: 'leave-busy', reason: 'another neighbour is leaving through this gateway' });
     }
+    if (this.joinHandoff !== undefined) return answer({ kind: 'leave-busy', reason: 'a gateway is joining through this gateway' });
     if (this.state !== 'serving') return answer({ kind: 'leave-refused', reason: `successor is ${this.state}` });
     const pred = this.core.predecessor;
     if (pred !== undefined && pred.id !== leaving.id && !between(pred.id, leaving.id, this.id, '()')) {
@@ -797,6 +887,7 @@ export class GatewayActor implements Actor<Msg> {
   }
 
   private onSuccessorLeaving(leaving: PeerRef, successors: PeerRef[]): void {
+    this.acquaintances.delete(leaving.id);
     const wasSuccessor = this.core.successor.id === leaving.id;
     this.core.peerFailed(leaving.id);
     const rest = successors.filter((p) => p.id !== leaving.id);
@@ -851,6 +942,7 @@ export class GatewayActor implements Actor<Msg> {
         if (h === undefined) return;
         this.leaveHandoff = undefined;
         this.core.peerFailed(h.leaving.id);
+        this.acquaintances.delete(h.leaving.id);
         this.core.setPredecessor(h.predecessor.id === this.id ? undefined : h.predecessor);
         if (this.core.successors.isEmpty() && this.core.predecessor !== undefined) this.core.adoptPredecessorAsSuccessor();
         this.emitChanged('predecessor-left');
@@ -869,14 +961,8 @@ export class GatewayActor implements Actor<Msg> {
       this.emitChanged('predecessor-joined');
       h.replyTo?.tell({ kind: 'join-accepted', predecessor: h.from, successors: this.successorsFor(h.joiner) } satisfies JoinHandoffReply);
     } else if (hook.then === 'hand-to-successor' && hook.event.reason === 'left' && this.leaving !== undefined) {
-      const successor = this.leaving.successor;
-      if (hook.event.newOwner.id !== successor.id) return; // superseded: the successor changed and a new release runs
-      this.askPeer<LeaveHandoffReply>(
-        successor,
-        { kind: 'leave-handoff', leaving: this.me, predecessor: this.leaving.predecessor },
-        this.tuning.handoffTimeoutMs,
-        (reply) => ({ kind: '$leave-reply', successor, reply }),
-      );
+      if (hook.event.newOwner.id !== this.leaving.successor.id) return; // superseded: the successor changed and a new release runs
+      this.sendLeaveHandoff();
     }
   }
 

@@ -126,7 +126,11 @@ export interface LeaveHandoff {
   leaving: PeerRef;
   predecessor: PeerRef;
 }
-export type LeaveHandoffReply = { kind: 'leave-accepted' } | { kind: 'leave-refused'; reason: string };
+export type LeaveHandoffReply =
+  | { kind: 'leave-accepted' }
+  /** Another range handshake runs at the successor: retry the handoff shortly. */
+  | { kind: 'leave-busy'; reason: string }
+  | { kind: 'leave-refused'; reason: string };
 
 /** Tell: the leaving gateway's predecessor takes the leaver's successors as its own. */
 export interface SuccessorLeaving {
