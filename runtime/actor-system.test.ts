@@ -8,7 +8,6 @@ import {
   MemoryLogger,
   type Actor,
   type ActorContext,
-  type ActorRef,
 } from './index.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
