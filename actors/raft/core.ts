@@ -252,13 +252,15 @@ export class RaftCore {
     }
     this.setConf({ voters: [...voters], learners: [...learners] });
     if (this.state === 'leader') {
+      if (this.leadTransferee !== NONE && !this.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
+      // A smaller quorum may commit more right away.
+      if (this.maybeCommit()) this.bcastAppend();
       if (!this.voters.includes(this.id)) {
-        // A removed leader stops leading; the others elect among themselves.
-        this.becomeFollower(this.term, NONE);
-      } else {
-        if (this.leadTransferee !== NONE && !this.voters.includes(this.leadTransferee)) this.abortLeaderTransfer();
-        // A smaller quorum may commit more right away.
-        if (this.maybeCommit()) this.bcastAppend();
+        // A leader that removed itself keeps leading, without counting itself, until it has handed
+        // over: stepping down at once can strand the group when the others have not yet learned
+        // that the removal committed (they would still need this node's vote, and its longer log
+        // makes it refuse them).
+        this.transferToSuccessor();
       }
     }
     return this.confState();
@@ -502,7 +504,8 @@ export class RaftCore {
         this.vote = m.from;
       }
     } else {
-      this.send({ type: respType, to: m.from, term: this.term, reject: true });
+      const commit = this.log.committed;
+      this.send({ type: respType, to: m.from, term: this.term, reject: true, commit, commitTerm: this.log.termOrZero(commit) });
     }
   }
 
@@ -860,6 +863,9 @@ export class RaftCore {
   }
 
   private handleVoteResp(m: VoteRespMsg): void {
+    if (m.reject && m.commit !== undefined && m.commitTerm !== undefined && m.commit > this.log.committed) {
+      if (m.commit <= this.log.lastIndex() && this.log.matchTerm(m.commit, m.commitTerm)) this.log.commitTo(m.commit);
+    }
     this.votes.set(m.from, !m.reject);
     const r = voteResult(this.voters, this.votes);
     if (r === 'won') {
@@ -1010,6 +1016,8 @@ export class RaftCore {
       this.electionElapsed = 0;
       if (this.cfg.checkQuorum) this.step({ type: 'checkQuorum', from: this.id, to: this.id, term: 0 });
       if (this.state === 'leader' && this.leadTransferee !== NONE) this.abortLeaderTransfer();
+      // A leader that is no longer a voter retries its hand-over every election timeout.
+      if (this.state === 'leader' && !this.promotable()) this.transferToSuccessor();
     }
     if (this.state !== 'leader') return;
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
@@ -1079,6 +1087,25 @@ export class RaftCore {
     // No membership change until that entry is applied: earlier changes may still be
     // uncommitted, and Ongaro's fix for single-server changes needs one entry of our term committed.
     this.pendingConfIndex = this.log.lastIndex();
+  }
+
+  /** Hands leadership to the most up-to-date remaining voter (used by a leader that is no longer a voter). */
+  private transferToSuccessor(): void {
+    if (this.leadTransferee !== NONE) return;
+    let best: NodeId = NONE;
+    let bestMatch = -1;
+    for (const id of this.voters) {
+      const m = this.prs.get(id)?.match ?? -1;
+      if (id !== this.id && m > bestMatch) {
+        best = id;
+        bestMatch = m;
+      }
+    }
+    if (best === NONE) return;
+    this.leadTransferee = best;
+    this.electionElapsed = 0;
+    if (this.prs.get(best)!.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', to: best });
+    else this.sendAppend(best);
   }
 
   private abortLeaderTransfer(): void {

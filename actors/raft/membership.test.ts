@@ -129,4 +129,47 @@ describe('membership changes (one at a time, effective when applied)', () => {
     settle(c, 2);
     expect(c.core(2).confState().voters).toEqual([1, 2]);
   });
+
+  it('a leader that removed itself hands leadership over instead of stranding the group', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    c.core(1).proposeConfChange({ type: 'remove', nodeId: 1 });
+    c.processReady(c.node(1));
+    c.deliverAll();
+    // Applied at the leader: it keeps leading (without counting itself) and sends TimeoutNow.
+    expect(c.core(1).confState().voters).toEqual([2, 3]);
+    const leader = [2, 3].find((id) => c.core(id).state === 'leader');
+    expect(leader).toBeDefined();
+    expect(c.core(leader!).term).toBe(2);
+    // Its next heartbeat is answered with the new term, and it steps down.
+    c.tick(1);
+    c.deliverAll();
+    expect(c.core(1).state).toBe('follower');
+  });
+
+  it('a candidate that missed a commit learns it from a voter that rejects it', () => {
+    const c = new TestCluster([1, 2, 3], { config: { preVote: false, checkQuorum: false } });
+    expect(c.elect(1)).toBe(true);
+    c.propose(1, 'x');
+    // Node 3 gets the entry but never the commit index; node 1 and 2 commit it.
+    c.addFilter((m) => !(m.to === 3 && (m.type === 'heartbeat' || (m.type === 'app' && m.entries.length === 0))));
+    c.deliverAll();
+    expect(c.core(3).log.lastIndex()).toBe(2);
+    expect(c.core(3).log.committed).toBe(1);
+    c.heal();
+    // Node 1 appends one more entry nobody gets, so node 3's log is behind and its campaign is rejected.
+    c.isolate(1);
+    c.propose(1, 'y');
+    c.dropQueued();
+    c.heal();
+    expect(c.core(1).log.committed).toBe(2);
+    c.core(3).campaign();
+    c.processReady(c.node(3));
+    c.dropQueued((m) => m.to === 2 || m.from === 2);
+    c.deliverAll();
+    expect(c.core(3).state).not.toBe('leader');
+    // The rejection said index 2 (term 1) is committed; node 3 holds that very entry, so it commits it.
+    expect(c.core(3).log.committed).toBe(2);
+    expect(c.node(3).recorded).toEqual(['x']);
+  });
 });

@@ -82,6 +82,14 @@ export interface VoteMsg extends Base {
 export interface VoteRespMsg extends Base {
   readonly type: 'voteResp' | 'preVoteResp';
   readonly reject: boolean;
+  /**
+   * On rejection: the voter's commit index and the term of its entry there. A
+   * candidate whose log holds the same entry knows that prefix is committed
+   * (Log Matching) and may commit it; this un-sticks a group whose members
+   * have not yet learned that a membership change committed.
+   */
+  readonly commit?: number;
+  readonly commitTerm?: number;
 }
 export interface HeartbeatMsg extends Base {
   readonly type: 'heartbeat';
