@@ -68,6 +68,15 @@ export class RaftClient {
     throw new RequestRejectedError('unexpected', `unexpected answer to get: ${JSON.stringify(r)}`);
   }
 
+  /** Linearizable range read: keys in [start, end) in byte order, at most `limit`. */
+  async range(start: string, end: string, limit?: number): Promise<[string, Uint8Array][]> {
+    const r = await this.attempts('range', (to) =>
+      this.ask(to, { kind: 'range', start, end, ...(limit !== undefined ? { limit } : {}), consistency: 'linearizable' }),
+    );
+    if (r.ok && r.op === 'range') return r.entries.map(([k, v]) => [k, new Uint8Array(v)]);
+    throw new RequestRejectedError('unexpected', `unexpected answer to range: ${JSON.stringify(r)}`);
+  }
+
   private async write(command: KvCommand): Promise<KvResult> {
     if (this.clientId === 0) await this.register();
     const requestId = this.nextRequestId++;

@@ -4,6 +4,9 @@ import type { Message } from './messages.js';
 import type { RaftStatus } from './core.js';
 import type { NodeId } from './types.js';
 
+/** linearizable: ReadIndex through the leader; serializable: this member's state as it is (may be stale). */
+export type ReadConsistency = 'linearizable' | 'serializable';
+
 /** What a raft-member actor accepts. Peers send `raft`; clients `ask` the rest. */
 export type RaftMemberMessage =
   | { readonly kind: 'tick' }
@@ -11,7 +14,9 @@ export type RaftMemberMessage =
   /** A write (or a read through the log); answered with a MemberReply once applied here. */
   | { readonly kind: 'propose'; readonly request: KvRequest }
   /** A read: linearizable via ReadIndex, or serializable from this member's state. */
-  | { readonly kind: 'get'; readonly key: string; readonly consistency: 'linearizable' | 'serializable' }
+  | { readonly kind: 'get'; readonly key: string; readonly consistency: ReadConsistency }
+  /** Keys in [start, end) in byte order, at most `limit`; same consistency choices as `get`. */
+  | { readonly kind: 'range'; readonly start: string; readonly end: string; readonly limit?: number; readonly consistency: ReadConsistency }
   | { readonly kind: 'confChange'; readonly change: ConfChange }
   | { readonly kind: 'transferLeader'; readonly to: NodeId }
   | { readonly kind: 'status' }

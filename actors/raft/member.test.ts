@@ -15,6 +15,11 @@ describe('RaftMember in the simulator', () => {
     expect((await g.run(client.put('b', v('2')))).ok).toBe(true);
     const got = await g.run(client.get('a'));
     expect(got.ok && text(got.value)).toBe('1');
+    const range = await g.run(client.range('a', 'z'));
+    expect(range.ok && range.value.map(([k, val]) => `${k}=${text(val)}`)).toEqual(['a=1', 'b=2']);
+    expect((await g.run(client.delete('a'))).ok).toBe(true);
+    const gone = await g.run(client.get('a'));
+    expect(gone.ok && gone.value).toBeNull();
     await g.sim.runFor(500);
     for (const id of g.ids) expect(g.store(id).lastIndex()).toBe(g.store(1).lastIndex());
   });

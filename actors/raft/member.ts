@@ -5,9 +5,9 @@ import { decodeConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
 import { RaftCore, type RaftStatus, type Ready } from './core.js';
 import * as D from './defaults.js';
-import { encodeRequest } from './kv/commands.js';
+import { encodeRequest, type KvResult } from './kv/commands.js';
 import type { KvApplied, KvStateMachine } from './kv/kv-state-machine.js';
-import type { MemberErrorCode, MemberReply, RaftMemberMessage, StatusReply } from './member-messages.js';
+import type { MemberErrorCode, MemberReply, RaftMemberMessage, ReadConsistency, StatusReply } from './member-messages.js';
 import type { LogStore } from './storage.js';
 import type { Entry, HardState, NodeId } from './types.js';
 
@@ -37,7 +37,8 @@ interface Waiter {
 
 interface PendingRead {
   readonly replyTo: ActorRef<unknown>;
-  readonly key: string;
+  /** Runs the read against the state machine once it has caught up. */
+  readonly serve: () => KvResult;
   readonly deadlineTick: number;
   /** Known once the ReadIndex answer arrives. */
   index?: number;
@@ -109,9 +110,16 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       case 'propose':
         this.propose(msg, ctx);
         break;
-      case 'get':
-        this.get(msg, ctx);
+      case 'get': {
+        const key = msg.key;
+        this.read(msg.consistency, () => ({ ok: true, op: 'get', value: this.sm.get(key) }), ctx);
         break;
+      }
+      case 'range': {
+        const { start, end, limit } = msg;
+        this.read(msg.consistency, () => ({ ok: true, op: 'range', entries: this.sm.range(start, end, limit) }), ctx);
+        break;
+      }
       case 'confChange':
         this.localCall(ctx, () => this.core.proposeConfChange(msg.change), 'CONF_CHANGE_REJECTED');
         break;
@@ -156,11 +164,11 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     this.writes.set(key, list);
   }
 
-  private get(msg: Extract<RaftMemberMessage, { kind: 'get' }>, ctx: ActorContext<RaftMemberMessage>): void {
+  private read(consistency: ReadConsistency, serve: () => KvResult, ctx: ActorContext<RaftMemberMessage>): void {
     const sender = ctx.sender;
     if (!sender) return;
-    if (msg.consistency === 'serializable') {
-      ctx.reply({ ok: true, result: { ok: true, op: 'get', value: this.sm.get(msg.key) } } satisfies MemberReply);
+    if (consistency === 'serializable') {
+      ctx.reply({ ok: true, result: serve() } satisfies MemberReply);
       return;
     }
     const id = `${this.opts.id}:${this.nextReadId++}`;
@@ -172,7 +180,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     }
     this.reads.set(id, {
       replyTo: sender,
-      key: msg.key,
+      serve,
       deadlineTick: this.ticks + (this.opts.requestTimeoutTicks ?? D.REQUEST_TIMEOUT_TICKS),
     });
   }
@@ -276,7 +284,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     for (const [id, r] of this.reads) {
       if (r.index === undefined || r.index > applied) continue;
       this.reads.delete(id);
-      r.replyTo.tell({ ok: true, result: { ok: true, op: 'get', value: this.sm.get(r.key) } } satisfies MemberReply);
+      r.replyTo.tell({ ok: true, result: r.serve() } satisfies MemberReply);
     }
   }
 
