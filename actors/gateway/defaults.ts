@@ -38,6 +38,15 @@ export const gatewayDefaults = {
    * per gateway per 5 s.
    */
   ringCheckMs: 5_000,
+  /**
+   * After a gateway left gracefully, its neighbours ignore its notifies and
+   * do not adopt it from others' answers for this long: messages it sent
+   * before leaving are still in flight for a few RTTs and must not put it
+   * back. 10 stabilize periods is far beyond any in-flight delay; a gateway
+   * rejoining sooner is let in by its successor's handshake and seen by the
+   * rest once this expires.
+   */
+  departedQuarantineMs: 10_000,
   /** Gateways remembered for the ring check: a few dozen cover a split's other side with high odds, in a few KB. */
   maxAcquaintances: 64,
   /**

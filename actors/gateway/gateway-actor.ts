@@ -129,6 +129,8 @@ export class GatewayActor implements Actor<Msg> {
   /** Gateways seen in any answer, for the ring check (oldest first, bounded). */
   private readonly acquaintances = new Map<RingId, PeerRef>();
   private probing = false;
+  /** Gateways that left gracefully, until when their late messages are ignored (they must not put them back in the ring). */
+  private readonly departed = new Map<RingId, number>();
   /** Consecutive unanswered asks per neighbour role and id. */
   private readonly misses = new Map<string, number>();
 
@@ -316,12 +318,16 @@ export class GatewayActor implements Actor<Msg> {
     this.misses.delete(`successor:${successorId}`);
     this.learn(reply.self, peerOrUndefined(reply.predecessor), ...reply.successors);
     if (this.core.successor.id !== successorId) return; // the successor changed while we asked
-    const out = this.core.stabilize(reply.self, peerOrUndefined(reply.predecessor), reply.successors);
-    out.notify.ref.tell({ kind: 'notify', peer: this.me });
+    let x = peerOrUndefined(reply.predecessor);
+    if (x !== undefined && this.isDeparted(x.id)) x = undefined;
+    const out = this.core.stabilize(reply.self, x, reply.successors.filter((p) => !this.isDeparted(p.id)));
+    // A leaving gateway must not re-enter anyone's ring state: its successor is taking its range over.
+    if (this.state !== 'leaving') out.notify.ref.tell({ kind: 'notify', peer: this.me });
   }
 
   private onNotify(peer: PeerRef): void {
-    if (this.state === 'joining') return;
+    // A notify from a gateway that left through us was in flight when it left: it is not our predecessor any more.
+    if (this.state === 'joining' || this.isDeparted(peer.id)) return;
     this.learn(peer);
     const result = this.core.notify(peer);
     if (this.core.successors.isEmpty()) this.core.adoptPredecessorAsSuccessor();
@@ -408,10 +414,28 @@ export class GatewayActor implements Actor<Msg> {
     }
   }
 
+  /** A gateway left gracefully through or next to us; bounded like the acquaintances. */
+  private rememberDeparted(id: RingId): void {
+    this.departed.delete(id);
+    this.departed.set(id, this.ctx.clock.now() + this.tuning.departedQuarantineMs);
+    if (this.departed.size > this.tuning.maxAcquaintances) {
+      const oldest = this.departed.keys().next().value;
+      if (oldest !== undefined) this.departed.delete(oldest);
+    }
+  }
+
+  private isDeparted(id: RingId): boolean {
+    const until = this.departed.get(id);
+    if (until === undefined) return false;
+    if (until > this.ctx.clock.now()) return true;
+    this.departed.delete(id);
+    return false;
+  }
+
   /** Remembers gateways for the ring check. */
   private learn(...peers: Array<PeerRef | undefined>): void {
     for (const p of peers) {
-      if (p === undefined || p.id === this.id) continue;
+      if (p === undefined || p.id === this.id || this.isDeparted(p.id)) continue;
       this.acquaintances.delete(p.id);
       this.acquaintances.set(p.id, p);
       if (this.acquaintances.size > this.tuning.maxAcquaintances) {
@@ -766,6 +790,7 @@ export class GatewayActor implements Actor<Msg> {
       const hop = this.core.nextHop(joiner.id);
       return answer({ kind: 'join-redirect', hint: hop.kind === 'owner' && hop.owner.id !== this.id ? hop.owner : pred });
     } else from = pred;
+    this.departed.delete(joiner.id); // it left before and rejoins through the handshake: welcome back
     this.joinHandoff = { joiner, from, replyTo };
     this.fireHook({
       kind: 'release',
@@ -784,6 +809,11 @@ export class GatewayActor implements Actor<Msg> {
   private onLeave(replyTo: ActorRef<unknown> | undefined): void {
     if (this.state !== 'serving') {
       replyTo?.tell({ kind: 'leave-failed', reason: `gateway is ${this.state}` } satisfies LeaveReply);
+      return;
+    }
+    if (this.joinHandoff !== undefined || this.leaveHandoff !== undefined) {
+      // Its range is changing hands right now; leaving too would hand over a range computed before that change.
+      replyTo?.tell({ kind: 'leave-failed', reason: 'a neighbour is joining or leaving through this gateway; retry shortly' } satisfies LeaveReply);
       return;
     }
     if (this.core.successors.isEmpty()) {
@@ -888,6 +918,7 @@ export class GatewayActor implements Actor<Msg> {
 
   private onSuccessorLeaving(leaving: PeerRef, successors: PeerRef[]): void {
     this.acquaintances.delete(leaving.id);
+    this.rememberDeparted(leaving.id);
     const wasSuccessor = this.core.successor.id === leaving.id;
     this.core.peerFailed(leaving.id);
     const rest = successors.filter((p) => p.id !== leaving.id);
@@ -943,6 +974,7 @@ export class GatewayActor implements Actor<Msg> {
         this.leaveHandoff = undefined;
         this.core.peerFailed(h.leaving.id);
         this.acquaintances.delete(h.leaving.id);
+        this.rememberDeparted(h.leaving.id);
         this.core.setPredecessor(h.predecessor.id === this.id ? undefined : h.predecessor);
         if (this.core.successors.isEmpty() && this.core.predecessor !== undefined) this.core.adoptPredecessorAsSuccessor();
         this.emitChanged('predecessor-left');

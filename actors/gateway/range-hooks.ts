@@ -60,6 +60,13 @@ export interface RangeChanged {
  *  - graceful leave of L (predecessor P, successor S): L awaits
  *    `release({P, L], S)`, then S awaits `acquire({P, L], L)` and takes over,
  *    then L leaves.
+ * `release` should copy, not delete: the range stops being this gateway's
+ * only when `changed` reports a range without it (reasons
+ * 'predecessor-joined', 'predecessor-changed', 'left'), because a handoff can
+ * fail after the release — the new owner dies (the release is then repeated
+ * towards the next successor) or refuses (the leave is aborted, and the
+ * would-be owner's group keeps a stale copy outside its gateway's range,
+ * never served; drop it at that gateway's next `changed` or by a sweep).
  * A hook that throws (or rejects) is retried after `hookRetryMs`, so hooks
  * must be idempotent. On a predecessor failure nothing can be awaited (the
  * range already routes here): `acquire` is called with reason
