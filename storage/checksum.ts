@@ -1,19 +1,39 @@
 import { crc32 } from 'node:zlib';
 
+const TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** Below this many bytes a JS table loop beats the call into zlib (and needs no subarray). */
+const NATIVE_MIN_BYTES = 256;
+
+/** Standard CRC-32 (zlib's) of buf[start, end), continuing from `initial`. */
+export function crc32Range(buf: Uint8Array, start: number, end: number, initial = 0): number {
+  if (end - start >= NATIVE_MIN_BYTES) return crc32(buf.subarray(start, end), initial) >>> 0;
+  let c = ~initial;
+  for (let i = start; i < end; i++) c = TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 /**
- * CRC-32 (zlib's, native) of `data`, masked as LevelDB does: a CRC stored next
- * to data that itself contains CRCs would otherwise checksum to predictable
- * values, so the stored form is rotated and offset.
+ * LevelDB's mask: a CRC stored next to data that itself contains CRCs would
+ * otherwise checksum to predictable values, so the stored form is rotated and offset.
  */
-export function maskedCrc(data: Uint8Array, initial = 0): number {
-  const c = crc32(data, initial) >>> 0;
+export function mask(c: number): number {
   return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
 }
 
-/** CRC over several pieces, as if concatenated. */
-export function maskedCrcOfParts(parts: readonly Uint8Array[]): number {
-  let c = 0;
-  for (const p of parts) c = crc32(p, c);
-  c >>>= 0;
-  return (((c >>> 15) | (c << 17)) + 0xa282ead8) >>> 0;
+/** Masked CRC-32 of `data`, continuing an unmasked `initial` CRC. */
+export function maskedCrc(data: Uint8Array, initial = 0): number {
+  return mask(crc32Range(data, 0, data.length, initial));
+}
+
+export function maskedCrcRange(buf: Uint8Array, start: number, end: number, initial = 0): number {
+  return mask(crc32Range(buf, start, end, initial));
 }

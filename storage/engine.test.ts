@@ -205,8 +205,11 @@ describe('LsmEngine corruption in tables', () => {
     const e = await LsmEngine.open(small(fs, { onCorruption: (err) => seen.push(err), blockCacheSizeBytes: 0 }));
     for (let i = 0; i < 50; i++) await e.put('local', b(`k${i}`), b(`value-${i}`));
     await e.flush();
-    const sst = fs.list('/db').find((n) => n.endsWith('.sst'))!;
-    fs.flipBit(`/db/${sst}`, 3);
+    await e.waitForIdle();
+    // The table holding k0 (stored with the local keyspace tag 0x00); its first data block starts at byte 0.
+    const k0 = Buffer.from('\x00k0', 'latin1');
+    const holder = e.currentFiles().find(({ file }) => Buffer.compare(file.smallest, k0) <= 0 && Buffer.compare(k0, file.largest) <= 0)!;
+    fs.flipBit(`/db/${String(holder.file.number).padStart(6, '0')}.sst`, 3);
     expect(() => e.get('local', b('k0'))).toThrow(CorruptionError);
     expect(() => e.scan('local')).toThrow(CorruptionError);
     expect(seen.length).toBeGreaterThan(0);

@@ -815,6 +815,12 @@ export class LsmEngine {
           if (Buffer.compare(f.largest, hi) > 0) hi = f.largest;
         }
         const outputInputs = v.overlapping(level + 1, lo, hi);
+        // Tombstones may go only if nothing below the output holds the keys of *any* input,
+        // including the output-level files pulled in (their range can be wider).
+        for (const f of outputInputs) {
+          if (Buffer.compare(f.smallest, lo) < 0) lo = f.smallest;
+          if (Buffer.compare(f.largest, hi) > 0) hi = f.largest;
+        }
         let deeper = false;
         for (let l = level + 2; l < v.numLevels; l++) if (v.overlapping(l, lo, hi).length > 0) deeper = true;
         const pick: PickedCompaction = {

@@ -27,6 +27,17 @@ export function keyPrefix48(key: Uint8Array, offset = 0): number {
   return v;
 }
 
+/** keyPrefix48 of buf[offset, offset + length) without making a view. */
+export function keyPrefix48Range(buf: Uint8Array, offset: number, length: number): number {
+  if (length >= 6) {
+    const o = offset;
+    return buf[o]! * 0x10000000000 + buf[o + 1]! * 0x100000000 + ((buf[o + 2]! << 24) >>> 0) + (buf[o + 3]! << 16) + (buf[o + 4]! << 8) + buf[o + 5]!;
+  }
+  let v = 0;
+  for (let i = 0; i < 6; i++) v = v * 256 + (i < length ? buf[offset + i]! : 0);
+  return v;
+}
+
 /** An ordered cursor over (user key, seq, type, value), ascending by key then by newest first. */
 export interface InternalIterator {
   valid(): boolean;

@@ -46,11 +46,20 @@ function buffersOf(arrays: readonly Uint8Array[]): ArrayBuffer[] {
   return [...seen];
 }
 
+/**
+ * Runs jobs on piscina pools. Flushes may get a pool of their own (RocksDB's
+ * high-priority pool): queued behind a long merge, a flush would hold the
+ * memtable limit and stop writes.
+ */
 export class PoolJobRunner implements StorageJobRunner {
-  constructor(private readonly pool: PoolService) {}
+  private readonly flushPool: PoolService;
+
+  constructor(private readonly pool: PoolService, flushPool?: PoolService) {
+    this.flushPool = flushPool ?? pool;
+  }
 
   async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    return unwrap(await this.pool.run<FlushJobInput, TaskResult<FlushJobOutput>>('lsm-flush', input, buffersOf([input.entries])));
+    return unwrap(await this.flushPool.run<FlushJobInput, TaskResult<FlushJobOutput>>('lsm-flush', input, buffersOf([input.entries])));
   }
 
   async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {

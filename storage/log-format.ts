@@ -1,5 +1,4 @@
-import { crc32 } from 'node:zlib';
-import { maskedCrc } from './checksum.js';
+import { crc32Range, mask } from './checksum.js';
 
 /**
  * Record framing shared by the WAL and the manifest (see FORMAT.md):
@@ -18,14 +17,10 @@ export const enum RecordType {
 export function sealRecord(buf: Buffer, pos: number, type: RecordType, payloadLength: number): void {
   buf.writeUInt32LE(payloadLength, pos + 4);
   buf[pos + 8] = type;
-  buf.writeUInt32LE(maskedCrc(buf.subarray(pos + 4, pos + 9)), pos + 9);
-  const whole = maskedCrc(buf.subarray(pos + 13, pos + 13 + payloadLength), maskedCrcSeed(buf, pos));
-  buf.writeUInt32LE(whole, pos);
-}
-
-/** The CRC of length+type, used as the initial value for the payload CRC (unmasked zlib crc). */
-function maskedCrcSeed(buf: Buffer, pos: number): number {
-  return crc32(buf.subarray(pos + 4, pos + 9)) >>> 0;
+  const headerCrc = crc32Range(buf, pos + 4, pos + 9);
+  buf.writeUInt32LE(mask(headerCrc), pos + 9);
+  // The record CRC continues the header CRC over the payload: length, type and payload.
+  buf.writeUInt32LE(mask(crc32Range(buf, pos + 13, pos + 13 + payloadLength, headerCrc)), pos);
 }
 
 export function encodeRecord(type: RecordType, payload: Uint8Array): Buffer {
@@ -56,7 +51,8 @@ export function readRecord(buf: Buffer, pos: number): RecordReadResult {
   const length = buf.readUInt32LE(pos + 4);
   const type = buf[pos + 8]!;
   const headerCrc = buf.readUInt32LE(pos + 9);
-  if (maskedCrc(buf.subarray(pos + 4, pos + 9)) !== headerCrc) {
+  const rawHeaderCrc = crc32Range(buf, pos + 4, pos + 9);
+  if (mask(rawHeaderCrc) !== headerCrc) {
     // A file system may leave zeroed space after the last complete write.
     if (allZero(buf, pos)) return { kind: 'torn', offset: pos };
     return { kind: 'corrupt', offset: pos, reason: 'record header checksum mismatch' };
@@ -64,7 +60,7 @@ export function readRecord(buf: Buffer, pos: number): RecordReadResult {
   const end = pos + RECORD_HEADER_BYTES + length;
   if (end > buf.length) return { kind: 'torn', offset: pos };
   const crc = buf.readUInt32LE(pos);
-  const actual = maskedCrc(buf.subarray(pos + 13, end), maskedCrcSeed(buf, pos));
+  const actual = mask(crc32Range(buf, pos + 13, end, rawHeaderCrc));
   if (crc !== actual) return { kind: 'corrupt', offset: pos, reason: 'record checksum mismatch' };
   return { kind: 'record', type, payload: buf.subarray(pos + 13, end), next: end };
 }

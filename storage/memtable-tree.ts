@@ -1,4 +1,4 @@
-import { compareBytes, keyPrefix48, type ValueType } from './internal-key.js';
+import { compareBytes, keyPrefix48, keyPrefix48Range, type ValueType } from './internal-key.js';
 
 /**
  * The memtable's sorted structure: an insert-only B+tree ordered by (key
@@ -12,15 +12,33 @@ import { compareBytes, keyPrefix48, type ValueType } from './internal-key.js';
 
 const MAX = 64;
 
+/**
+ * One version of one key. Key and value bytes live in the memtable's arena
+ * (key at [off, off + klen), value right after), so an entry costs one small
+ * object for the garbage collector rather than three.
+ */
 export class MemEntry {
   constructor(
-    readonly key: Buffer,
-    readonly p1: number,
-    readonly p2: number,
+    readonly arena: Buffer,
+    readonly off: number,
+    readonly klen: number,
+    readonly vlen: number,
     readonly seq: number,
     readonly type: ValueType,
-    readonly value: Buffer,
   ) {}
+
+  get key(): Buffer {
+    return this.arena.subarray(this.off, this.off + this.klen);
+  }
+
+  get value(): Buffer {
+    const v = this.off + this.klen;
+    return this.arena.subarray(v, v + this.vlen);
+  }
+
+  keyEquals(key: Uint8Array): boolean {
+    return key.length === this.klen && compareBytes(key, 0, key.length, this.arena, this.off, this.off + this.klen) === 0;
+  }
 }
 
 class Leaf {
@@ -44,8 +62,7 @@ class Inner {
 function cmp(key: Buffer, p1: number, p2: number, seq: number, ep1: number, ep2: number, e: MemEntry): number {
   if (p1 !== ep1) return p1 < ep1 ? -1 : 1;
   if (p2 !== ep2) return p2 < ep2 ? -1 : 1;
-  const ek = e.key;
-  const c = compareBytes(key, 0, key.length, ek, 0, ek.length);
+  const c = compareBytes(key, 0, key.length, e.arena, e.off, e.off + e.klen);
   if (c !== 0) return c;
   return e.seq - seq;
 }
@@ -91,21 +108,24 @@ export class MemtableTree {
     return lo;
   }
 
-  insert(key: Buffer, seq: number, type: ValueType, value: Buffer): void {
-    const p1 = keyPrefix48(key);
-    const p2 = keyPrefix48(key, 6);
-    const entry = new MemEntry(key, p1, p2, seq, type, value);
+  /** Inserts an entry whose key bytes are already in its arena. */
+  insert(entry: MemEntry): void {
+    const key = entry.arena;
+    const seq = entry.seq;
+    const p1 = keyPrefix48Range(key, entry.off, entry.klen);
+    const p2 = entry.klen > 6 ? keyPrefix48Range(key, entry.off + 6, entry.klen - 6) : 0;
+    const k = entry.key;
     let depth = 0;
     let node = this.root;
     while (node instanceof Inner) {
-      const i = MemtableTree.childFor(node, key, p1, p2, seq);
+      const i = MemtableTree.childFor(node, k, p1, p2, seq);
       this.pathNodes[depth] = node;
       this.pathIdx[depth] = i;
       depth++;
       node = node.c[i]!;
     }
     const leaf = node;
-    const pos = MemtableTree.lowerBound(leaf, key, p1, p2, seq);
+    const pos = MemtableTree.lowerBound(leaf, k, p1, p2, seq);
     const n = leaf.n;
     if (pos < n) {
       leaf.p1.copyWithin(pos + 1, pos, n);

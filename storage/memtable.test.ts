@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { SeededRandom } from '../runtime/random.js';
+import { crc32Range } from './checksum.js';
 import { compareBytes, keyPrefix48, ValueType } from './internal-key.js';
 import { Memtable } from './memtable.js';
-import { MemtableTree, TreeCursor } from './memtable-tree.js';
+import { MemEntry, MemtableTree, TreeCursor } from './memtable-tree.js';
+
+function insert(tree: MemtableTree, key: Buffer, seq: number, value: Buffer = Buffer.alloc(0)): void {
+  const arena = Buffer.concat([key, value]);
+  tree.insert(new MemEntry(arena, 0, key.length, value.length, seq, ValueType.Value));
+}
 
 function collect(tree: MemtableTree): { key: string; seq: number }[] {
   const out: { key: string; seq: number }[] = [];
@@ -20,7 +27,7 @@ describe('MemtableTree', () => {
     for (let seq = 1; seq <= 20_000; seq++) {
       // Short keys with shared prefixes and zero bytes exercise the prefix shortcuts and ties.
       const key = Buffer.from(r.bytes(r.int(14)).map((b) => (b < 128 ? 0 : b % 3)));
-      tree.insert(key, seq, ValueType.Value, Buffer.alloc(0));
+      insert(tree, key, seq);
       inserted.push({ key, seq });
     }
     inserted.sort((a, b) => Buffer.compare(a.key, b.key) || b.seq - a.seq);
@@ -30,7 +37,7 @@ describe('MemtableTree', () => {
 
   it('find returns the first entry at or after (key, seq)', () => {
     const tree = new MemtableTree();
-    for (const [k, s] of [['b', 5], ['b', 3], ['d', 1]] as const) tree.insert(Buffer.from(k), s, ValueType.Value, Buffer.from(`${k}${s}`));
+    for (const [k, s] of [['b', 5], ['b', 3], ['d', 1]] as const) insert(tree, Buffer.from(k), s, Buffer.from(`${k}${s}`));
     expect(tree.find(Buffer.from('b'), 4)!.seq).toBe(3);
     expect(tree.find(Buffer.from('b'), 9)!.seq).toBe(5);
     expect(tree.find(Buffer.from('c'), 9)!.key.toString()).toBe('d');
@@ -39,7 +46,7 @@ describe('MemtableTree', () => {
 
   it('a cursor keeps its place while inserts split the nodes around it', () => {
     const tree = new MemtableTree();
-    for (let i = 0; i < 1000; i += 2) tree.insert(Buffer.from(String(i).padStart(5, '0')), i + 1, ValueType.Value, Buffer.alloc(0));
+    for (let i = 0; i < 1000; i += 2) insert(tree, Buffer.from(String(i).padStart(5, '0')), i + 1);
     const c = new TreeCursor();
     tree.seekToFirst(c);
     const seen: string[] = [];
@@ -49,7 +56,7 @@ describe('MemtableTree', () => {
       seen.push(e.key.toString());
       // Insert odd keys both behind and ahead of the cursor.
       if (odd < 1000) {
-        tree.insert(Buffer.from(String(odd).padStart(5, '0')), 10_000 + odd, ValueType.Value, Buffer.alloc(0));
+        insert(tree, Buffer.from(String(odd).padStart(5, '0')), 10_000 + odd);
         odd += 2;
       }
       tree.advance(c, e);
@@ -59,6 +66,18 @@ describe('MemtableTree', () => {
     expect(new Set(seen).size).toBe(seen.length);
     // Every even key, plus the odd keys that landed ahead of the cursor.
     expect(seen.filter((k) => Number(k) % 2 === 0)).toHaveLength(500);
+  });
+});
+
+describe('checksums', () => {
+  it('the JS CRC-32 equals zlib for every length, and chains', () => {
+    const r = new SeededRandom(5);
+    for (let n = 0; n < 600; n += 7) {
+      const b = Buffer.from(r.bytes(n));
+      expect(crc32Range(b, 0, n)).toBe(zlibCrc32(b) >>> 0);
+      const half = n >> 1;
+      expect(crc32Range(b, half, n, crc32Range(b, 0, half))).toBe(zlibCrc32(b) >>> 0);
+    }
   });
 });
 
