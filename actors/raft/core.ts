@@ -331,8 +331,12 @@ export class RaftCore {
     const snapshot = this.log.unstable.snapshot;
     const early: Message[] = [];
     const late: Message[] = [];
+    // Early sending needs the leader's term and vote already durable; in the Ready where it
+    // became leader of a single-voter group they are not (a crash could reuse the term).
+    const termDurable = hs.term === this.prevHardState.term && hs.vote === this.prevHardState.vote;
     for (const m of this.msgs) {
-      if (m.term === this.term && this.state === 'leader' && (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap')) {
+      const leaderTraffic = m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+      if (termDurable && m.term === this.term && this.state === 'leader' && leaderTraffic) {
         early.push(m);
       } else {
         late.push(m);
@@ -474,7 +478,11 @@ export class RaftCore {
     if (voteResult(this.voters, this.votes) === 'won') {
       // Single voter: nobody to ask.
       if (kind === 'preVote') this.campaign2('vote', transfer);
-      else this.becomeLeader();
+      else {
+        this.becomeLeader();
+        // Learners, if any, start receiving the log now.
+        this.bcastAppend();
+      }
       return;
     }
     for (const id of this.voters) {

@@ -118,6 +118,42 @@ describe('log replication', () => {
   });
 });
 
+describe('sending before the own fsync', () => {
+  it("a leader's appends go out early, but not in the Ready that makes its new term durable", () => {
+    const c = new TestCluster([1, 2], { learners: [2] });
+    const core = c.core(1);
+    core.campaign();
+    // Single voter: it is leader at once; its term and vote are still in flight to disk.
+    const first = core.ready();
+    expect(first.hardState).toMatchObject({ term: 1, vote: 1 });
+    expect(first.earlyMessages).toEqual([]);
+    expect(first.messages.some((m) => m.type === 'app' && m.to === 2)).toBe(true);
+    void c.node(1).store.save({ hardState: first.hardState, entries: first.entries });
+    core.advance(first);
+    // The learner accepts the leader's first entry: it moves to replicate, so appends stream.
+    core.step({ type: 'appResp', from: 2, to: 1, term: 1, index: 1, reject: false, hintIndex: 0, hintTerm: 0 });
+    core.propose(bytes('x'));
+    const second = core.ready();
+    expect(second.earlyMessages.some((m) => m.type === 'app' && m.to === 2)).toBe(true);
+    expect(second.mustSync).toBe(true);
+  });
+
+  it('the leader counts its own entry toward commit only after advance', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    const core = c.core(1);
+    core.propose(bytes('x'));
+    const rd = core.ready();
+    // One follower acknowledges before the leader's own write completes: one of three is not a
+    // majority, so nothing commits until the leader's write is durable too.
+    core.step({ type: 'appResp', from: 2, to: 1, term: 1, index: 2, reject: false, hintIndex: 0, hintTerm: 0 });
+    expect(core.log.committed).toBe(1);
+    void c.node(1).store.save({ entries: rd.entries });
+    core.advance(rd);
+    expect(core.log.committed).toBe(2);
+  });
+});
+
 describe('proposals', () => {
   it('a follower forwards proposals to the leader', () => {
     const c = new TestCluster([1, 2, 3]);
