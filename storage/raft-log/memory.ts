@@ -38,6 +38,8 @@ export class MemoryLogStore implements LogStore {
   private waiting: (() => void)[] = [];
   /** Number of sync() calls that made something durable: tests use it to check group commit. */
   syncCount = 0;
+  /** Snapshots received from a leader and installed (tests check coverage with it). */
+  snapshotsInstalled = 0;
   /**
    * In 'manual' mode, called when a save finds nothing waiting for sync yet:
    * the simulator schedules the fsync's completion in virtual time here.
@@ -86,6 +88,7 @@ export class MemoryLogStore implements LogStore {
   save(batch: PersistBatch): Promise<void> {
     if (this.fenced) return new Promise(() => undefined);
     try {
+      if (batch.snapshot && batch.snapshot.meta.index > this.current.snapshot.meta.index) this.snapshotsInstalled++;
       applyBatch(this.current, batch);
     } catch (e) {
       return Promise.reject(e);
