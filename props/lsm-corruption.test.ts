@@ -6,6 +6,9 @@ import { MemoryFileSystem } from '../storage/fs-memory.js';
 import { ManualClock } from '../storage/testing/manual-clock.js';
 import { checkProperty } from './support.js';
 
+/** Long runs (PROPS_RUNS=10000) need more than vitest's default minute. */
+const propsTimeoutMs = Math.max(60_000, Number(process.env.PROPS_RUNS ?? 0) * 500);
+
 /**
  * One flipped bit anywhere in any SSTable or WAL record is detected, reported
  * as a CorruptionError, and never turned into a wrong answer.
@@ -122,7 +125,7 @@ describe('LSM corruption detection', () => {
       }),
       150,
     );
-  });
+  }, propsTimeoutMs);
 });
 
 function same(a: Model, b: Map<number, string>): boolean {

@@ -6,6 +6,9 @@ import type { Keyspace } from '../storage/keyspace.js';
 import { ManualClock } from '../storage/testing/manual-clock.js';
 import { checkProperty } from './support.js';
 
+/** Long runs (PROPS_RUNS=10000) need more than vitest's default minute. */
+const propsTimeoutMs = Math.max(60_000, Number(process.env.PROPS_RUNS ?? 0) * 500);
+
 /**
  * Any sequence of puts, deletes, flushes, compactions, clean restarts and
  * power losses (also in the middle of a write, flush, compaction or recovery)
@@ -315,5 +318,5 @@ describe('LSM engine against an in-memory model', () => {
       60,
     );
     console.log(`lsm-model coverage: ${JSON.stringify(coverage)}`);
-  });
+  }, propsTimeoutMs);
 });

@@ -113,6 +113,7 @@ interface QueuedWrite {
 }
 
 const EMPTY = Buffer.alloc(0);
+const NO_OPTIONS: WriteOptions = Object.freeze({});
 
 /** The LSM storage engine: one directory, two keyspaces, RocksDB-style leveled compaction. */
 export class LsmEngine {
@@ -311,19 +312,32 @@ export class LsmEngine {
     return { type: ValueType.Value, key: encodeKey(tag, key), value: v };
   }
 
-  put(keyspace: Keyspace, key: Uint8Array, value: Uint8Array, opts: WriteOptions = {}): Promise<void> {
-    try {
-      this.check();
-      return this.submit([this.makeOp(keyspace, key, value)], opts);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  put(keyspace: Keyspace, key: Uint8Array, value: Uint8Array, opts: WriteOptions = NO_OPTIONS): Promise<void> {
+    return this.single(ValueType.Value, keyspace, key, value, opts);
   }
 
-  delete(keyspace: Keyspace, key: Uint8Array, opts: WriteOptions = {}): Promise<void> {
+  delete(keyspace: Keyspace, key: Uint8Array, opts: WriteOptions = NO_OPTIONS): Promise<void> {
+    return this.single(ValueType.Deletion, keyspace, key, EMPTY, opts);
+  }
+
+  /** One put or delete. With no stall and no Raft index it skips the batch machinery entirely. */
+  private single(type: ValueType, keyspace: Keyspace, key: Uint8Array, value: Uint8Array, opts: WriteOptions): Promise<void> {
     try {
       this.check();
-      return this.submit([this.makeOp(keyspace, key, undefined)], opts);
+      if (this.queue.length > 0 || this.controller.current.condition !== 'normal' || opts.appliedIndex !== undefined) {
+        return this.submit([this.makeOp(keyspace, key, type === ValueType.Value ? value : undefined)], opts);
+      }
+      const tag = keyspaceTag(keyspace);
+      if (!(key instanceof Uint8Array)) throw new InvalidArgumentError('key must be a Buffer or Uint8Array');
+      if (key.length > this.o.maxKeySizeBytes) throw new KeyTooLargeError(key.length, this.o.maxKeySizeBytes);
+      if (!(value instanceof Uint8Array)) throw new InvalidArgumentError('value must be a Buffer or Uint8Array');
+      if (value.length > this.o.maxValueSizeBytes) throw new ValueTooLargeError(value.length, this.o.maxValueSizeBytes);
+      const seq = ++this.seq;
+      if (this.wal !== null) this.wal.addSingle(seq, 0, type, tag, key, value);
+      const mem = this.mem;
+      mem.addTagged(seq, type, tag, key, value);
+      if (mem.approximateBytes >= this.o.writeBufferSizeBytes) this.switchMemtable();
+      return this.commitPromise(opts.sync === true);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -1,6 +1,8 @@
 import { LSM_DEFAULTS } from './defaults.js';
 import type { WritableFile } from './fs.js';
 import { RECORD_HEADER_BYTES, RecordType, sealRecord } from './log-format.js';
+import { putVarint, varintLength } from './coding.js';
+import { ValueType } from './internal-key.js';
 import { encodeBatchInto, encodedBatchBytes, type BatchOp } from './write-batch.js';
 
 /**
@@ -43,6 +45,42 @@ export class WalWriter {
     const start = this.used;
     encodeBatchInto(this.buf, start + RECORD_HEADER_BYTES, firstSeq, appliedIndex, ops);
     sealRecord(this.buf, start, RecordType.WriteBatch, payload);
+    this.used += total;
+  }
+
+  /**
+   * One put or delete as a batch of one, encoded straight from its parts
+   * (keyspace tag, key, value): the hot path of single writes allocates nothing.
+   */
+  addSingle(seq: number, appliedIndex: number, type: ValueType, tag: number, key: Uint8Array, value: Uint8Array): void {
+    const klen = key.length + 1;
+    const isValue = type === ValueType.Value;
+    const payload = 12 + 1 + 1 + varintLength(klen) + klen + (isValue ? varintLength(value.length) + value.length : 0);
+    const total = RECORD_HEADER_BYTES + payload;
+    if (this.used + total > this.buf.length) {
+      this.flush();
+      if (total > this.buf.length) {
+        this.addBatch(seq, appliedIndex, [{ type, key: Buffer.concat([Buffer.from([tag]), key]), value: Buffer.from(value) }]);
+        return;
+      }
+    }
+    const buf = this.buf;
+    const start = this.used;
+    let p = start + RECORD_HEADER_BYTES;
+    buf.writeUIntLE(seq, p, 6);
+    buf.writeUIntLE(appliedIndex, p + 6, 6);
+    buf[p + 12] = 1;
+    buf[p + 13] = type;
+    p = putVarint(buf, p + 14, klen);
+    buf[p++] = tag;
+    buf.set(key, p);
+    p += key.length;
+    if (isValue) {
+      p = putVarint(buf, p, value.length);
+      buf.set(value, p);
+      p += value.length;
+    }
+    sealRecord(buf, start, RecordType.WriteBatch, payload);
     this.used += total;
   }
 
