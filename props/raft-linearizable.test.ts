@@ -25,7 +25,9 @@ type Fault =
   | { kind: 'crash'; node: number; atMs: number; downMs: number }
   | { kind: 'partition'; minority: number[]; atMs: number; forMs: number }
   /** Cuts whoever leads at that moment off from the other members (clients still reach it). */
-  | { kind: 'isolateLeader'; atMs: number; forMs: number };
+  | { kind: 'isolateLeader'; atMs: number; forMs: number }
+  /** Removes `node` from the group (it may be the leader), then adds it back. */
+  | { kind: 'reconfigure'; node: number; atMs: number; forMs: number };
 
 interface Scenario {
   seed: number;
@@ -66,6 +68,12 @@ function scenarioArb(size: 3 | 5): fc.Arbitrary<Scenario> {
       atMs: fc.integer({ min: 0, max: 5000 }),
       forMs: fc.integer({ min: 500, max: 4000 }),
     }),
+    fc.record({
+      kind: fc.constant('reconfigure' as const),
+      node,
+      atMs: fc.integer({ min: 0, max: 5000 }),
+      forMs: fc.integer({ min: 500, max: 4000 }),
+    }),
   );
   return fc.record({
     seed: fc.integer({ min: 1, max: 0x7fffffff }),
@@ -80,7 +88,7 @@ function scenarioArb(size: 3 | 5): fc.Arbitrary<Scenario> {
 }
 
 /** Totals over all schedules, so the test can insist the workload was not all timeouts. */
-const totals = { ops: 0, acked: 0, snapshotsInstalled: 0 };
+const totals = { ops: 0, acked: 0, snapshotsInstalled: 0, confChanges: 0 };
 
 type RaftOverrides = ConstructorParameters<typeof SimGroup>[0]['raft'];
 
@@ -109,6 +117,14 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
       const majority = g.ids.map(nodeName).filter((n) => !minority.includes(n));
       g.sim.schedule(1000 + f.atMs, () => g.sim.network.partition(minority, majority));
       g.sim.schedule(1000 + f.atMs + f.forMs, () => g.sim.network.heal());
+    } else if (f.kind === 'reconfigure') {
+      // Asked of whoever leads then; refused (and so skipped) if another change is pending.
+      const change = (type: 'remove' | 'addVoter') => () => {
+        const leader = g.leaderNow();
+        if (leader !== undefined) g.ref(leader).tell({ kind: 'confChange', change: { type, nodeId: f.node } });
+      };
+      g.sim.schedule(1000 + f.atMs, change('remove'));
+      g.sim.schedule(1000 + f.atMs + f.forMs, change('addVoter'));
     } else {
       g.sim.schedule(1000 + f.atMs, () => {
         const leader = g.leaderNow();
@@ -167,6 +183,7 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
   }
 
   for (const id of g.ids) totals.snapshotsInstalled += g.store(id).snapshotsInstalled;
+  totals.confChanges += Math.max(...g.ids.map((id) => g.member(id)?.confChangesApplied ?? 0));
   const result = checkEvents(kvModel, rec.events(), { timeoutMs: 10_000 });
   if (!result.ok) {
     throw new Error(result.verdict === 'unknown' ? `checker gave up: ${result.reason}` : result.explanation);
@@ -175,12 +192,14 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
 
 describe('raft group histories are linearizable under faults', () => {
   it('3 members', async () => {
-    totals.ops = totals.acked = totals.snapshotsInstalled = 0;
+    totals.ops = totals.acked = totals.snapshotsInstalled = totals.confChanges = 0;
     await checkProperty(FILE, fc.asyncProperty(scenarioArb(3), (s) => runScenario(s)), 150);
     // A run where (almost) nothing is acknowledged proves nothing.
     expect(totals.acked).toBeGreaterThan(totals.ops / 2);
     // Some members fell behind a compaction and were brought back by InstallSnapshot.
     expect(totals.snapshotsInstalled).toBeGreaterThan(0);
+    // And membership changed under load.
+    expect(totals.confChanges).toBeGreaterThan(0);
   });
 
   it('3 members with lease-based reads', async () => {

@@ -63,6 +63,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   private readonly writes = new Map<string, Waiter[]>();
   private readonly reads = new Map<string, PendingRead>();
   private nextReadId = 1;
+  /** Membership changes this instance has applied (a metric; tests use it for coverage). */
+  confChangesApplied = 0;
   /** A commit-index-only hard state not yet written (see handleReady). */
   private deferredHardState: HardState | undefined;
 
@@ -266,6 +268,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   private apply(e: Entry): void {
     if (e.type === 'confChange') {
       this.core.applyConfChange(decodeConfChange(e.data));
+      this.confChangesApplied++;
       this.sm.apply(e);
       return;
     }

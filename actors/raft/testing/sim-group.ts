@@ -67,6 +67,11 @@ export class SimGroup {
     this.sim.addNode('client', () => undefined);
   }
 
+  /** The member instance currently running on node `id` (tests and metrics only). */
+  member(id: NodeId): RaftMember | undefined {
+    return this.members.get(id);
+  }
+
   /** The live member that believes it leads in the highest term, read synchronously. */
   leaderNow(): NodeId | undefined {
     let best: { id: NodeId; term: number } | undefined;
