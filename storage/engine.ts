@@ -657,6 +657,11 @@ export class LsmEngine {
     }
   }
 
+  /** Background table writes go through the async path so the event loop keeps serving. */
+  private writeTableFileAsync(number: number, bytes: Uint8Array): Promise<void> {
+    return this.fs.writeFileDurable(joinPath(this.dir, tableFileName(number)), bytes);
+  }
+
   private async flushOldest(): Promise<void> {
     const m = this.imm[0]!;
     const number = this.versions.newFileNumber();
@@ -673,7 +678,7 @@ export class LsmEngine {
       if (m.count > 0) {
         const packed = packMemtable(m);
         const out = await this.jobs.flush({ entries: packed, count: packed.count, table: this.tableOpts });
-        this.writeTableFile(number, out.bytes);
+        await this.writeTableFileAsync(number, out.bytes);
         this.fs.syncDir(this.dir);
         edit.added.push({ level: 0, file: metaOf(number, out.bytes.length, out.props) });
         this.counters.flushBytesWritten += out.bytes.length;
@@ -721,11 +726,11 @@ export class LsmEngine {
     for (const n of numbers) this.pendingOutputs.add(n);
     try {
       const added: VersionEdit['added'] = [];
-      out.tables.forEach((t, i) => {
-        this.writeTableFile(numbers[i]!, t.bytes);
+      for (const [i, t] of out.tables.entries()) {
+        await this.writeTableFileAsync(numbers[i]!, t.bytes);
         added.push({ level: pick.outputLevel, file: metaOf(numbers[i]!, t.bytes.byteLength, t.props) });
         this.counters.compactionBytesWritten += t.bytes.byteLength;
-      });
+      }
       if (added.length > 0) this.fs.syncDir(this.dir);
       this.versions.logAndApply({ added, deleted });
       this.counters.compactions++;

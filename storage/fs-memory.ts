@@ -181,6 +181,13 @@ export class MemoryFileSystem implements FileSystem {
     return Buffer.from(inode.data.subarray(0, inode.len));
   }
 
+  async writeFileDurable(path: string, data: Uint8Array): Promise<void> {
+    const f = this.create(path);
+    f.append(data);
+    f.sync();
+    f.close();
+  }
+
   rename(from: string, to: string): void {
     this.step(`rename ${from}`);
     const inode = this.lookup(from);

@@ -1,4 +1,5 @@
 import * as nodeFs from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
 import type { FileSystem, RandomAccessFile, WritableFile } from './fs.js';
 
 class NodeWritableFile implements WritableFile {
@@ -71,6 +72,17 @@ export class NodeFileSystem implements FileSystem {
   delete(path: string): void {
     nodeFs.rmSync(path, { force: true });
   }
+  async writeFileDurable(path: string, data: Uint8Array): Promise<void> {
+    const fh = await openAsync(path, 'w');
+    try {
+      let off = 0;
+      while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+
   syncDir(dir: string): void {
     const fd = nodeFs.openSync(dir, 'r');
     try {

@@ -33,6 +33,13 @@ export interface FileSystem {
   delete(path: string): void;
   /** Makes creations, renames and deletions in `dir` durable. */
   syncDir(dir: string): void;
+  /**
+   * Creates `path` with `data` and syncs it, off the caller's thread where the
+   * platform allows (tables are megabytes: their write and fdatasync must not
+   * stall the event loop that serves reads and writes). The directory entry is
+   * durable only after a later `syncDir`.
+   */
+  writeFileDurable(path: string, data: Uint8Array): Promise<void>;
 }
 
 export function joinPath(dir: string, name: string): string {
