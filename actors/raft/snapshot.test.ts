@@ -120,4 +120,25 @@ describe('snapshots and InstallSnapshot', () => {
     expect(snaps).toEqual([]);
     expect(c.node(3).recorded).toHaveLength(10);
   });
+
+  it('a late duplicate of an old snapshot does not roll back a follower that moved on', () => {
+    const c = behindFollower(1 << 20);
+    const snaps: SnapMsg[] = [];
+    c.addFilter((m) => {
+      if (isSnap(m)) snaps.push(m);
+      return true;
+    });
+    c.tick(1);
+    c.deliverAll();
+    expect(snaps).toHaveLength(1);
+    for (let i = 0; i < 5; i++) c.propose(1, `later-${i}`);
+    c.deliverAll();
+    const before = { last: c.core(3).log.lastIndex(), committed: c.core(3).log.committed, values: [...c.node(3).recorded] };
+    c.stepInto(3, snaps[0]!);
+    expect(c.core(3).log.lastIndex()).toBe(before.last);
+    expect(c.core(3).log.committed).toBe(before.committed);
+    expect(c.node(3).recorded).toEqual(before.values);
+    // It answers with where it is, so the leader is not misled either.
+    expect(c.queue.at(-1)).toMatchObject({ type: 'appResp', reject: false, index: before.committed });
+  });
 });
