@@ -19,7 +19,7 @@ const FILE = 'props/raft-linearizable.test.ts';
 const KEYS = ['a', 'b', 'c'];
 
 /** `pauseMs` of client think time before the op spreads the workload over the fault schedule. */
-type ClientOp = { kind: 'put' | 'get' | 'delete'; key: string; pauseMs: number };
+type ClientOp = { kind: 'put' | 'get' | 'delete' | 'range'; key: string; pauseMs: number };
 
 type Fault =
   | { kind: 'crash'; node: number; atMs: number; downMs: number }
@@ -43,7 +43,7 @@ interface Scenario {
 }
 
 const opArb: fc.Arbitrary<ClientOp> = fc.record({
-  kind: fc.constantFrom('put' as const, 'put' as const, 'get' as const, 'get' as const, 'delete' as const),
+  kind: fc.constantFrom('put' as const, 'put' as const, 'get' as const, 'get' as const, 'delete' as const, 'range' as const),
   key: fc.constantFrom(...KEYS),
   pauseMs: fc.integer({ min: 0, max: 600 }),
 });
@@ -141,7 +141,13 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
     for (const op of ops) {
       if (op.pauseMs > 0) await new Promise<void>((r) => g.sim.node('client')!.system.clock.setTimeout(r, op.pauseMs));
       const input: KvInput =
-        op.kind === 'put' ? kv.put(op.key, `v${nextValue++}`) : op.kind === 'get' ? kv.get(op.key) : kv.delete(op.key);
+        op.kind === 'put'
+          ? kv.put(op.key, `v${nextValue++}`)
+          : op.kind === 'get'
+            ? kv.get(op.key)
+            : op.kind === 'range'
+              ? kv.range(op.key, 'z')
+              : kv.delete(op.key);
       const call = rec.invoke(clientNo, input);
       totals.ops++;
       try {
@@ -154,6 +160,9 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
         } else if (input.kind === 'get') {
           const v = await client.get(input.key);
           call.ok(v === null ? kv.notFound : kv.found(Buffer.from(v).toString()));
+        } else if (input.kind === 'range') {
+          const entries = await client.range(input.start, input.end);
+          call.ok(kv.entries(...entries.map(([k, v]) => [k, Buffer.from(v).toString()] as const)));
         }
         totals.acked++;
       } catch (e) {
