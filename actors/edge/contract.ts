@@ -1,0 +1,60 @@
+import type { ActorSystem } from '../../runtime/actor-system.js';
+import type { FrontDoor } from '../../api/types.js';
+
+/**
+ * The contract between the edge node (actors/edge) and whatever hosts it
+ * (cli/: worker threads of one process, or one process per node, or the
+ * simulator in props/). Every node and every gateway runs in its own actor
+ * system, named by its id; the host connects the systems (Router, TCP or the
+ * simulated network) so that `{ system: <id>, path }` reaches it.
+ *
+ * Well-known actor paths inside a node's system: see `edgePaths`.
+ */
+export interface GroupLayout {
+  /** e.g. "g1" */
+  id: string;
+  /** Actor-system names of the group's edge nodes, e.g. ["g1-n1", "g1-n2", "g1-n3"]. */
+  members: string[];
+  /** Actor-system name of the group's gateway, e.g. "g1-gw". */
+  gateway: string;
+}
+
+export interface ClusterLayout {
+  groups: GroupLayout[];
+}
+
+export interface EdgeNodeConfig {
+  /** This node's actor-system name (one of some group's members). */
+  name: string;
+  layout: ClusterLayout;
+  /** Where the node keeps its Raft log and its store; created if missing, reused on restart. */
+  dataDir: string;
+}
+
+export interface GatewayConfig {
+  /** This gateway's actor-system name. */
+  name: string;
+  layout: ClusterLayout;
+  /** Another gateway to join the ring through; none: start a new ring. */
+  joinVia?: string;
+}
+
+/** A running edge node: the API server serves its front door. */
+export interface EdgeNodeHandle extends FrontDoor {
+  close(): Promise<void>;
+}
+
+export interface GatewayHandle {
+  /** Graceful leave: hands the range over, then stops. */
+  leave(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type BootEdgeNode = (system: ActorSystem, config: EdgeNodeConfig) => Promise<EdgeNodeHandle>;
+export type BootGateway = (system: ActorSystem, config: GatewayConfig) => Promise<GatewayHandle>;
+
+export const edgePaths = {
+  raft: 'raft',
+  door: 'door',
+  gateway: 'gateway',
+} as const;
