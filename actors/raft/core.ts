@@ -144,6 +144,7 @@ export class RaftCore {
   private prevHardState: HardState;
   private prevSoftState: SoftState;
   private readyOutstanding = false;
+  private appendPending = false;
 
   constructor(config: RaftConfig, storage: LogReader, random: Random) {
     this.cfg = resolveConfig(config);
@@ -310,6 +311,7 @@ export class RaftCore {
     if (this.readyOutstanding) return false;
     const ss = this.softState();
     return (
+      this.appendPending ||
       ss.lead !== this.prevSoftState.lead ||
       ss.state !== this.prevSoftState.state ||
       !hardStateEqual(this.hardState(), this.prevHardState) ||
@@ -325,6 +327,10 @@ export class RaftCore {
   ready(): Ready {
     if (this.readyOutstanding) throw new Error('raft: ready() called again before advance()');
     this.readyOutstanding = true;
+    if (this.appendPending) {
+      this.appendPending = false;
+      if (this.state === 'leader') this.bcastAppend();
+    }
     const hs = this.hardState();
     const ss = this.softState();
     const entries = this.log.unstableEntries();
@@ -591,7 +597,8 @@ export class RaftCore {
     }
     this.uncommittedBytes += size;
     this.appendEntries(ents);
-    this.bcastAppend();
+    // Sent at the next ready(): proposals that arrive together leave as one AppendEntries per follower.
+    this.appendPending = true;
   }
 
   private confChangeProblem(data: Uint8Array): string | undefined {
