@@ -38,12 +38,12 @@ export class BlockCache {
     }
     this.map.set(key, block);
     this.usedBytes += block.chargeBytes;
-    if (this.usedBytes > this.capacityBytes) {
-      for (const [k, b] of this.map) {
-        if (this.usedBytes <= this.capacityBytes) break;
-        this.map.delete(k);
-        this.usedBytes -= b.chargeBytes;
-      }
+    while (this.usedBytes > this.capacityBytes) {
+      // The first key in insertion order is the least recently used.
+      const oldest = this.map.keys().next().value as number;
+      const b = this.map.get(oldest)!;
+      this.map.delete(oldest);
+      this.usedBytes -= b.chargeBytes;
     }
   }
 

@@ -28,7 +28,7 @@ export class Block {
  * next step overwrites; `key()` returns a copy, `keyView()` the scratch.
  */
 export class BlockIterator implements InternalIterator {
-  private readonly d: Buffer;
+  private d: Buffer;
   private scratch = Buffer.allocUnsafe(64);
   private keyLen = 0;
   private cur = -1;
@@ -38,8 +38,17 @@ export class BlockIterator implements InternalIterator {
   private valStart = 0;
   private valLen = 0;
 
-  constructor(private readonly block: Block) {
+  constructor(private block: Block) {
     this.d = block.data;
+  }
+
+  /** Points this cursor at another block (point lookups reuse one cursor). */
+  reset(block: Block): this {
+    this.block = block;
+    this.d = block.data;
+    this.cur = -1;
+    this.keyLen = 0;
+    return this;
   }
 
   private corrupt(why: string): never {

@@ -10,7 +10,7 @@ import { CorruptionError, EngineClosedError, KeyTooLargeError, ValueTooLargeErro
 import { parseFileName, tableFileName, walFileName } from './filenames.js';
 import { packMemtable, runFlushJob } from './flush-job.js';
 import { joinPath, type FileSystem } from './fs.js';
-import { ValueType, type InternalIterator, type LookupResult } from './internal-key.js';
+import { compareKeys, ValueType, type InternalIterator, type LookupResult } from './internal-key.js';
 import { InlineJobRunner, type StorageJobRunner } from './job-runner.js';
 import { encodeKey, keyspaceTag, storedRange, type Keyspace } from './keyspace.js';
 import { LevelIterator } from './level-iterator.js';
@@ -154,6 +154,7 @@ export class LsmEngine {
   private bgError: Error | null = null;
   private closed = false;
   private bgScheduled = false;
+  private lookupScratch = Buffer.allocUnsafe(256);
 
   private readonly counters = {
     flushes: 0,
@@ -502,7 +503,7 @@ export class LsmEngine {
     const v = this.versions.current;
     const hash = bloomHash(stored);
     for (const f of v.levels[0]!) {
-      if (Buffer.compare(stored, f.smallest) < 0 || Buffer.compare(stored, f.largest) > 0) continue;
+      if (compareKeys(stored, f.smallest) < 0 || compareKeys(stored, f.largest) > 0) continue;
       r = this.tables.get(f).get(stored, hash);
       if (r !== null) return r;
     }
@@ -512,7 +513,7 @@ export class LsmEngine {
       const i = v.findFile(level, stored);
       if (i >= files.length) continue;
       const f = files[i]!;
-      if (Buffer.compare(stored, f.smallest) < 0) continue;
+      if (compareKeys(stored, f.smallest) < 0) continue;
       r = this.tables.get(f).get(stored, hash);
       if (r !== null) return r;
     }
@@ -522,7 +523,12 @@ export class LsmEngine {
   /** The value of `key`, or undefined. A damaged block throws CorruptionError instead of answering. */
   get(keyspace: Keyspace, key: Uint8Array): Buffer | undefined {
     if (this.closed) throw new EngineClosedError('closed');
-    const r = this.lookup(encodeKey(keyspaceTag(keyspace), key));
+    const tag = keyspaceTag(keyspace);
+    // A reused buffer for the tagged key: lookups copy nothing they keep.
+    if (key.length + 1 > this.lookupScratch.length) this.lookupScratch = Buffer.allocUnsafe(Math.max(key.length + 1, this.lookupScratch.length * 2));
+    this.lookupScratch[0] = tag;
+    this.lookupScratch.set(key, 1);
+    const r = this.lookup(this.lookupScratch.subarray(0, key.length + 1));
     if (r === null || r.type === ValueType.Deletion) return undefined;
     return Buffer.from(r.value);
   }
@@ -553,7 +559,7 @@ export class LsmEngine {
       let last: Buffer | null = null;
       while (it.valid() && yielded < limit) {
         const key = it.key();
-        if (Buffer.compare(key, hi) >= 0) break;
+        if (compareKeys(key, hi) >= 0) break;
         if (it.seq() > snapshotSeq || (last !== null && last.equals(key))) {
           it.next();
           continue;

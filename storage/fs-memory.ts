@@ -171,6 +171,13 @@ export class MemoryFileSystem implements FileSystem {
         const end = Math.min(inode.len, offset + length);
         return Buffer.from(inode.data.subarray(Math.min(offset, end), end));
       },
+      readInto(target: Buffer, targetOffset: number, length: number, offset: number): number {
+        if (fs.dead) throw new SimulatedCrashError(`read ${path}`);
+        const end = Math.min(inode.len, offset + length);
+        if (end <= offset) return 0;
+        inode.data.copy(target, targetOffset, offset, end);
+        return end - offset;
+      },
       close(): void {},
     };
   }

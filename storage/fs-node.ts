@@ -34,6 +34,15 @@ class NodeRandomAccessFile implements RandomAccessFile {
     }
     return got === length ? buf : buf.subarray(0, got);
   }
+  readInto(target: Buffer, targetOffset: number, length: number, offset: number): number {
+    let got = 0;
+    while (got < length) {
+      const n = nodeFs.readSync(this.fd, target, targetOffset + got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
   close(): void {
     if (this.fd >= 0) nodeFs.closeSync(this.fd);
     this.fd = -1;

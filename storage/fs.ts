@@ -15,6 +15,8 @@ export interface WritableFile {
 export interface RandomAccessFile {
   /** Reads exactly `length` bytes at `offset`, or fewer at end of file. */
   read(offset: number, length: number): Buffer;
+  /** Reads into `target[targetOffset, targetOffset + length)`; returns the bytes read. */
+  readInto(target: Buffer, targetOffset: number, length: number, offset: number): number;
   close(): void;
   readonly sizeBytes: number;
 }

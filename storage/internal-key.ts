@@ -38,6 +38,11 @@ export function keyPrefix48Range(buf: Uint8Array, offset: number, length: number
   return v;
 }
 
+/** compareBytes over two whole buffers. */
+export function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  return compareBytes(a, 0, a.length, b, 0, b.length);
+}
+
 /** An ordered cursor over (user key, seq, type, value), ascending by key then by newest first. */
 export interface InternalIterator {
   valid(): boolean;

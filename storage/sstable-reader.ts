@@ -17,6 +17,7 @@ import {
 /** Where a table's bytes come from: a file on disk or a buffer (merge jobs). */
 export interface BlockSource {
   read(offset: number, length: number): Buffer;
+  readInto?(target: Buffer, targetOffset: number, length: number, offset: number): number;
   readonly sizeBytes: number;
   close(): void;
 }
@@ -28,6 +29,12 @@ export function bufferSource(bytes: Buffer): BlockSource {
     close: () => {},
   };
 }
+
+let lookupCursor: BlockIterator | null = null;
+
+const SLAB_BYTES = 1 << 20;
+let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+let slabUsed = 0;
 
 /** Called with every corruption found, before it is thrown, so the engine can count and report it. */
 export type CorruptionListener = (err: CorruptionError) => void;
@@ -41,6 +48,7 @@ export class SSTableReader {
   /** The index decoded once at open: last key of each block, its 48-bit prefix, and the block handle. */
   private readonly idxKeys: Buffer[] = [];
   private readonly idxPrefix: number[] = [];
+  private readonly idxPrefix2: number[] = [];
   private readonly idxOffset: number[] = [];
   private readonly idxSize: number[] = [];
 
@@ -60,6 +68,7 @@ export class SSTableReader {
       const h = decodeHandle(it.value(), `${name} index`);
       this.idxKeys.push(k);
       this.idxPrefix.push(keyPrefix48(k));
+      this.idxPrefix2.push(keyPrefix48(k, 6));
       this.idxOffset.push(h.offset);
       this.idxSize.push(h.size);
     }
@@ -68,14 +77,18 @@ export class SSTableReader {
   /** Index of the first block whose last key is >= key (numBlocks if none). */
   private findBlock(key: Buffer): number {
     const prefix = keyPrefix48(key);
+    const prefix2 = keyPrefix48(key, 6);
     const keys = this.idxKeys;
     const prefixes = this.idxPrefix;
+    const prefixes2 = this.idxPrefix2;
     let lo = 0;
     let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const p = prefixes[mid]!;
-      const less = p !== prefix ? p < prefix : compareBytes(keys[mid]!, 0, keys[mid]!.length, key, 0, key.length) < 0;
+      const p2 = prefixes2[mid]!;
+      const less =
+        p !== prefix ? p < prefix : p2 !== prefix2 ? p2 < prefix2 : compareBytes(keys[mid]!, 0, keys[mid]!.length, key, 0, key.length) < 0;
       if (less) lo = mid + 1;
       else hi = mid;
     }
@@ -123,7 +136,7 @@ export class SSTableReader {
     const where = `${this.name} data block at ${h.offset}`;
     let block: Block;
     try {
-      const raw = this.source.read(h.offset, h.size + BLOCK_TRAILER_BYTES);
+      const raw = this.readRaw(h.offset, h.size + BLOCK_TRAILER_BYTES);
       if (raw.length !== h.size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${where}: truncated`);
       block = new Block(verifyBlock(raw, where), where);
     } catch (e) {
@@ -132,6 +145,24 @@ export class SSTableReader {
     }
     if (cache !== null && fillCache) cache.insert(key, block);
     return block;
+  }
+
+  /**
+   * Blocks are carved from shared 1 MiB slabs rather than each getting its own
+   * ArrayBuffer: V8 allocates and tracks small external buffers slowly, and a
+   * slab is freed once every block cut from it has left the cache.
+   */
+  private readRaw(offset: number, length: number): Buffer {
+    const src = this.source;
+    if (src.readInto === undefined || length > SLAB_BYTES / 4) return src.read(offset, length);
+    if (slabUsed + length > SLAB_BYTES) {
+      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    const got = src.readInto(slab, slabUsed, length, offset);
+    const out = slab.subarray(slabUsed, slabUsed + got);
+    slabUsed += got;
+    return out;
   }
 
   mayContain(hash: number): boolean {
@@ -144,7 +175,8 @@ export class SSTableReader {
     const i = this.findBlock(key);
     if (i >= this.idxKeys.length) return null;
     const block = this.readBlock({ offset: this.idxOffset[i]!, size: this.idxSize[i]! });
-    const it = block.iterator();
+    // Gets are synchronous, so one cursor per process serves them all.
+    const it = lookupCursor === null ? (lookupCursor = block.iterator()) : lookupCursor.reset(block);
     it.seek(key);
     if (!it.valid() || it.compareKey(key) !== 0) return null;
     // A view into the block; callers copy what they keep.

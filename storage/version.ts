@@ -1,3 +1,5 @@
+import { compareKeys } from './internal-key.js';
+
 /** What the manifest records about one SSTable. */
 export interface FileMeta {
   number: number;
@@ -59,7 +61,7 @@ export class Version {
     let hi = files.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (Buffer.compare(files[mid]!.largest, key) < 0) lo = mid + 1;
+      if (compareKeys(files[mid]!.largest, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
