@@ -734,8 +734,7 @@ export class RaftCore {
     if (pr.state === 'probe') pr.probeSent = false;
     if (pr.state === 'replicate' && pr.stalledSinceLastHeartbeat()) pr.becomeProbe();
     if (pr.state === 'snapshot') {
-      // Resend the current chunk in case it was lost.
-      this.sendSnapshotChunk(m.from, pr);
+      if (pr.snapshotStalledSinceLastHeartbeat()) this.sendSnapshotChunk(m.from, pr);
     } else if (pr.match < this.log.lastIndex()) {
       this.sendAppend(m.from);
     }

@@ -73,6 +73,14 @@ export const MAX_APPLY_BYTES_PER_READY = 4 * 1024 * 1024;
 export const MAX_CLIENT_SESSIONS = 10_000;
 
 /**
+ * Results one session keeps for retries when its client does not say what it
+ * has received (string client ids, the API's WriteId): a client with fewer
+ * than this many requests in flight always gets its first answer back; an
+ * older request id is refused as stale, never applied twice.
+ */
+export const MAX_SESSION_RESULTS = 256;
+
+/**
  * Ticks (10 s at 100 ms) a member keeps a client's write or read waiting
  * before answering TIMEOUT; long enough for an election plus catch-up, short
  * enough that waiters of entries lost in a leader change do not pile up.

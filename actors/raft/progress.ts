@@ -18,6 +18,8 @@ export class Progress {
   /** In snapshot state: the index of the snapshot being sent and how far it got. */
   pendingSnapshot = 0;
   snapshotOffset = 0;
+  /** In snapshot state: the offset when the previous heartbeat answer came in; -1 before the first. */
+  snapshotOffsetAtLastHeartbeat = -1;
   /** `match` when the previous heartbeat answer came in; -1 before the first. */
   matchAtLastHeartbeat = -1;
   /** Latest leader tick at which a heartbeat this peer answered was sent (leader lease). */
@@ -36,6 +38,7 @@ export class Progress {
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
     this.matchAtLastHeartbeat = -1;
+    this.snapshotOffsetAtLastHeartbeat = -1;
     this.state = state;
     this.inflights.reset();
   }
@@ -112,6 +115,17 @@ export class Progress {
   stalledSinceLastHeartbeat(): boolean {
     const stalled = this.inflights.count() > 0 && this.match === this.matchAtLastHeartbeat;
     this.matchAtLastHeartbeat = this.match;
+    return stalled;
+  }
+
+  /**
+   * Snapshot state: whether the chunk in flight looks lost (no progress
+   * between two heartbeat answers). Resending on every answer would pile
+   * duplicate chunks onto a slow link.
+   */
+  snapshotStalledSinceLastHeartbeat(): boolean {
+    const stalled = this.snapshotOffset === this.snapshotOffsetAtLastHeartbeat;
+    this.snapshotOffsetAtLastHeartbeat = this.snapshotOffset;
     return stalled;
   }
 

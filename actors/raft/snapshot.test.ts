@@ -50,11 +50,14 @@ describe('snapshots and InstallSnapshot', () => {
     expect(c.queue.some((m) => m.to === 3 && m.type === 'app')).toBe(false);
   });
 
-  it('a lost chunk is resent on the next heartbeat answer', () => {
+  it('a lost chunk is resent once two heartbeat answers show no progress', () => {
     const c = behindFollower(64);
     let dropped = false;
+    let sentAfterDrop = 0;
     c.addFilter((m) => {
-      if (isSnap(m) && m.offset === 128 && !dropped) {
+      if (!isSnap(m)) return true;
+      if (dropped) sentAfterDrop++;
+      if (m.offset === 128 && !dropped) {
         dropped = true;
         return false;
       }
@@ -64,8 +67,13 @@ describe('snapshots and InstallSnapshot', () => {
     c.deliverAll();
     expect(dropped).toBe(true);
     expect(c.node(3).recorded).toEqual([]);
+    // First answer after the loss: the chunk may just be slow, so nothing is resent yet.
     c.tick(1);
     c.deliverAll();
+    expect(sentAfterDrop).toBe(0);
+    c.tick(1);
+    c.deliverAll();
+    expect(sentAfterDrop).toBeGreaterThan(0);
     expect(c.node(3).recorded).toEqual(c.node(1).recorded);
   });
 
