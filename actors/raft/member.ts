@@ -5,8 +5,8 @@ import { decodeConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
 import { RaftCore, type RaftStatus, type Ready } from './core.js';
 import * as D from './defaults.js';
-import { encodeRequest, type KvResult } from './kv/commands.js';
-import type { KvApplied, KvStateMachine } from './kv/kv-state-machine.js';
+import { encodeRequest, type ClientKey, type KvResult } from './kv/commands.js';
+import type { KvApplied, ReplicatedKv } from './kv/kv-state-machine.js';
 import type { MemberErrorCode, MemberReply, RaftMemberMessage, ReadConsistency, StatusReply } from './member-messages.js';
 import type { LogStore } from './storage.js';
 import type { Entry, HardState, NodeId } from './types.js';
@@ -18,8 +18,8 @@ export interface RaftMemberOptions {
   /** Where the member with id `to` lives. */
   readonly peerRef: (to: NodeId, ctx: ActorContext<RaftMemberMessage>) => ActorRef<RaftMemberMessage>;
   readonly store: LogStore;
-  /** Called at every (re)start for a fresh, empty state machine. */
-  readonly stateMachine: () => KvStateMachine;
+  /** Called at every (re)start for a fresh, empty state machine (`KvStateMachine` or one built on it). */
+  readonly stateMachine: () => ReplicatedKv;
   readonly raft?: Omit<RaftConfig, 'id' | 'peers' | 'applied'>;
   readonly tickMs?: number;
   readonly snapshotEveryEntries?: number;
@@ -54,7 +54,7 @@ interface PendingRead {
  */
 export class RaftMember implements Actor<RaftMemberMessage> {
   private core!: RaftCore;
-  private sm!: KvStateMachine;
+  private sm!: ReplicatedKv;
   private ctx!: ActorContext<RaftMemberMessage>;
   private flushing = false;
   private stopped = false;
@@ -120,6 +120,11 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       case 'range': {
         const { start, end, limit } = msg;
         this.read(msg.consistency, () => ({ ok: true, op: 'range', entries: this.sm.range(start, end, limit) }), ctx);
+        break;
+      }
+      case 'query': {
+        const question = msg.query;
+        this.read(msg.consistency, () => this.sm.query(question), ctx);
         break;
       }
       case 'confChange':
@@ -301,6 +306,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   }
 }
 
-function waiterKey(clientId: number, requestId: number): string {
-  return `${clientId}:${requestId}`;
+function waiterKey(clientId: ClientKey, requestId: number): string {
+  // The type keeps client 1 and client "1" apart.
+  return `${typeof clientId}:${clientId}:${requestId}`;
 }

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { TestCluster } from '../testing/cluster.js';
 import type { Entry } from '../types.js';
 import { encodeRequest, type KvCommand, type KvRequest } from './commands.js';
-import { KvStateMachine } from './kv-state-machine.js';
+import { compareKeys, KvStateMachine } from './kv-state-machine.js';
+import { SessionTable } from './sessions.js';
 
 const v = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
 let nextIndex = 1;
 const entry = (r: KvRequest): Entry => ({ term: 1, index: nextIndex++, type: 'normal', data: encodeRequest(r) });
-const req = (clientId: number, requestId: number, command: KvCommand, firstUnacked = 0): KvRequest => ({
+const req = (clientId: number | string, requestId: number, command: KvCommand, firstUnacked = 0): KvRequest => ({
   clientId,
   requestId,
   firstUnacked,
@@ -123,5 +124,65 @@ describe('KvStateMachine', () => {
     c.tick(leader);
     c.deliverAll();
     expect((c.node(leader).sm as KvStateMachine).get('k')).toEqual(v('later'));
+  });
+
+  it('a string client id needs no registration and dedups retries on any member', () => {
+    const a = new KvStateMachine();
+    const b = new KvStateMachine();
+    // Both members apply the same entries: the retry is answered from the session, not applied again.
+    const log = [
+      entry(req('api-client', 1, { op: 'put', key: 'k', value: v('1') })),
+      entry(req('other', 1, { op: 'put', key: 'k', value: v('2') })),
+      entry(req('api-client', 1, { op: 'put', key: 'k', value: v('1') })),
+    ];
+    for (const sm of [a, b]) {
+      sm.apply(log[0]!);
+      sm.apply(log[1]!);
+      const retry = sm.apply(log[2]!);
+      expect(retry.result).toEqual({ ok: true, op: 'put' });
+      expect(sm.get('k')).toEqual(v('2'));
+    }
+    expect(Buffer.from(a.snapshot()).equals(Buffer.from(b.snapshot()))).toBe(true);
+    // Client 1 (numeric) and client "1" are different sessions.
+    const c = new KvStateMachine();
+    expect(c.apply(entry(req(1, 1, { op: 'delete', key: 'x' }))).result).toMatchObject({ error: 'SESSION_EXPIRED' });
+    expect(c.apply(entry(req('1', 1, { op: 'delete', key: 'x' }))).result).toEqual({ ok: true, op: 'delete' });
+  });
+
+  it('a session keeps a window of results: an id pushed out of it is refused as stale, never re-applied', () => {
+    const t = new SessionTable(10, 3);
+    for (let id = 1; id <= 4; id++) {
+      expect(t.check('c', id, 0, id).kind).toBe('new');
+      t.record('c', id, { ok: true, op: 'put' });
+    }
+    expect(t.check('c', 1, 0, 5)).toMatchObject({ kind: 'error', result: { error: 'STALE_REQUEST' } });
+    expect(t.check('c', 2, 0, 6)).toMatchObject({ kind: 'duplicate' });
+  });
+
+  it('merging another table keeps every applied request applied', () => {
+    const from = new SessionTable(10);
+    from.check('c', 7, 0, 1);
+    from.record('c', 7, { ok: true, op: 'put' });
+    const into = new SessionTable(10);
+    into.check('c', 3, 0, 1);
+    into.record('c', 3, { ok: true, op: 'delete' });
+    into.merge(from.toJSON(), 2);
+    expect(into.check('c', 7, 0, 3)).toMatchObject({ kind: 'duplicate', result: { op: 'put' } });
+    expect(into.check('c', 3, 0, 4)).toMatchObject({ kind: 'duplicate', result: { op: 'delete' } });
+    expect(into.check('c', 8, 0, 5).kind).toBe('new');
+  });
+
+  it('deleteRange removes [start, end) and answers the count', () => {
+    const sm = new KvStateMachine();
+    for (const k of ['a', 'b', 'c', 'd']) sm.apply(entry(req('w', k.charCodeAt(0), { op: 'put', key: k, value: v(k) })));
+    const out = sm.apply(entry(req('w', 200, { op: 'deleteRange', start: 'b', end: 'd' })));
+    expect(out.result).toEqual({ ok: true, op: 'deleteRange', deleted: 2 });
+    expect(sm.range('', '\uffff').map(([k]) => k)).toEqual(['a', 'd']);
+  });
+
+  it('compareKeys is UTF-8 byte order', () => {
+    const keys = ['a', '\u00ff', '\ue000', '\u{1f600}', 'ab', '', '\u0080'];
+    const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8')));
+    expect([...keys].sort(compareKeys)).toEqual(byBytes);
   });
 });
