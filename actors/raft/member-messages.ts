@@ -17,7 +17,6 @@ export type RaftMemberMessage =
   | { readonly kind: 'get'; readonly key: string; readonly consistency: ReadConsistency }
   /** Keys in [start, end) in byte order, at most `limit`; same consistency choices as `get`. */
   | { readonly kind: 'range'; readonly start: string; readonly end: string; readonly limit?: number; readonly consistency: ReadConsistency }
-  /** Leader only (a follower answers NOT_LEADER with a hint); answered with a ConfChangeReply once applied here. */
   /** A read-only question for the state machine (`ReplicatedKv.query`); same consistency choices as `get`. */
   | { readonly kind: 'query'; readonly query: unknown; readonly consistency: ReadConsistency }
   | { readonly kind: 'confChange'; readonly change: ConfChange }
