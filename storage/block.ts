@@ -1,3 +1,4 @@
+import type { BlockCacheOwner } from './block-cache.js';
 import { getVarint, varintOut } from './coding.js';
 import { CorruptionError } from './errors.js';
 import { compareBytes, type InternalIterator, type ValueType } from './internal-key.js';
@@ -6,6 +7,11 @@ import { compareBytes, type InternalIterator, type ValueType } from './internal-
 export class Block {
   readonly restartsOffset: number;
   readonly numRestarts: number;
+  /** Block cache bookkeeping (see BlockCache): recency links and where the block is held. */
+  lruPrev: Block | null = null;
+  lruNext: Block | null = null;
+  cacheOwner: BlockCacheOwner | null = null;
+  cacheSlot = 0;
 
   constructor(readonly data: Buffer, readonly where: string) {
     if (data.length < 4) throw new CorruptionError(`${where}: block too short`);
@@ -37,6 +43,8 @@ export class BlockIterator implements InternalIterator {
   private typeV = 0;
   private valStart = 0;
   private valLen = 0;
+  /** Copy of the current key, made on first request per position (merges ask many times). */
+  private keyCopy: Buffer | null = null;
 
   constructor(private block: Block) {
     this.d = block.data;
@@ -101,6 +109,7 @@ export class BlockIterator implements InternalIterator {
     this.valStart = pos;
     this.valLen = vlen;
     this.nextPos = pos + vlen;
+    this.keyCopy = null;
     return true;
   }
 
@@ -151,7 +160,8 @@ export class BlockIterator implements InternalIterator {
   }
 
   key(): Buffer {
-    return Buffer.from(this.scratch.subarray(0, this.keyLen));
+    if (this.keyCopy === null) this.keyCopy = Buffer.from(this.scratch.subarray(0, this.keyLen));
+    return this.keyCopy;
   }
   keyView(): Buffer {
     return this.scratch.subarray(0, this.keyLen);

@@ -1,5 +1,5 @@
 import { Block, BlockIterator } from './block.js';
-import { BlockCache } from './block-cache.js';
+import type { BlockCache, BlockCacheOwner } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom.js';
 import { CorruptionError } from './errors.js';
 import { compareBytes, keyPrefix48, type InternalIterator, type LookupResult, type ValueType } from './internal-key.js';
@@ -44,13 +44,15 @@ export type CorruptionListener = (err: CorruptionError) => void;
  * held at open; data blocks are verified on every read from the source and
  * only then cached, so a damaged block is never served.
  */
-export class SSTableReader {
+export class SSTableReader implements BlockCacheOwner {
   /** The index decoded once at open: last key of each block, its 48-bit prefix, and the block handle. */
   private readonly idxKeys: Buffer[] = [];
   private readonly idxPrefix: number[] = [];
   private readonly idxPrefix2: number[] = [];
   private readonly idxOffset: number[] = [];
   private readonly idxSize: number[] = [];
+  /** Blocks of this table currently in the block cache, by block number. */
+  private readonly cached: (Block | undefined)[] = [];
 
   private constructor(
     private readonly source: BlockSource,
@@ -74,8 +76,16 @@ export class SSTableReader {
     }
   }
 
+  get numBlocks(): number {
+    return this.idxKeys.length;
+  }
+
+  blockHandle(i: number): BlockHandle {
+    return { offset: this.idxOffset[i]!, size: this.idxSize[i]! };
+  }
+
   /** Index of the first block whose last key is >= key (numBlocks if none). */
-  private findBlock(key: Buffer): number {
+  findBlock(key: Buffer): number {
     const prefix = keyPrefix48(key);
     const prefix2 = keyPrefix48(key, 6);
     const keys = this.idxKeys;
@@ -122,28 +132,38 @@ export class SSTableReader {
   }
 
   close(): void {
+    if (this.cache !== null) for (const b of this.cached) if (b !== undefined) this.cache.remove(b);
     this.source.close();
   }
 
-  /** Reads, verifies and (if cached) remembers the data block at `h`. */
-  readBlock(h: BlockHandle, fillCache = true): Block {
+  dropCachedBlock(slot: number): void {
+    this.cached[slot] = undefined;
+  }
+
+  /** Reads, verifies and (if cached) remembers data block number `i`. */
+  readBlock(i: number, fillCache = true): Block {
     const cache = this.cache;
-    const key = cache === null ? 0 : BlockCache.key(this.fileNumber, h.offset);
     if (cache !== null) {
-      const hit = cache.get(key);
-      if (hit !== undefined) return hit;
+      const hit = this.cached[i];
+      if (hit !== undefined) {
+        cache.touch(hit);
+        return hit;
+      }
+      cache.misses++;
     }
-    const where = `${this.name} data block at ${h.offset}`;
+    const offset = this.idxOffset[i]!;
+    const size = this.idxSize[i]!;
+    const where = `${this.name} data block at ${offset}`;
     let block: Block;
     try {
-      const raw = this.readRaw(h.offset, h.size + BLOCK_TRAILER_BYTES);
-      if (raw.length !== h.size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${where}: truncated`);
+      const raw = this.readRaw(offset, size + BLOCK_TRAILER_BYTES);
+      if (raw.length !== size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${where}: truncated`);
       block = new Block(verifyBlock(raw, where), where);
     } catch (e) {
       if (e instanceof CorruptionError) this.onCorruption?.(e);
       throw e;
     }
-    if (cache !== null && fillCache) cache.insert(key, block);
+    if (cache !== null && fillCache && cache.insert(this, i, block)) this.cached[i] = block;
     return block;
   }
 
@@ -174,7 +194,7 @@ export class SSTableReader {
     if (!bloomMayContain(this.filter, hash)) return null;
     const i = this.findBlock(key);
     if (i >= this.idxKeys.length) return null;
-    const block = this.readBlock({ offset: this.idxOffset[i]!, size: this.idxSize[i]! });
+    const block = this.readBlock(i);
     // Gets are synchronous, so one cursor per process serves them all.
     const it = lookupCursor === null ? (lookupCursor = block.iterator()) : lookupCursor.reset(block);
     it.seek(key);
@@ -184,30 +204,30 @@ export class SSTableReader {
   }
 
   iterator(fillCache = true): InternalIterator {
-    return new TableIterator(this, this.index, fillCache);
+    return new TableIterator(this, fillCache);
   }
 }
 
-/** Two-level iterator: index block cursor, then a data block cursor. */
+/** Two-level iterator: a position in the decoded index, then a data block cursor. */
 class TableIterator implements InternalIterator {
-  private readonly idx: BlockIterator;
+  private blockIndex = 0;
   private data: BlockIterator | null = null;
 
-  constructor(private readonly table: SSTableReader, index: Block, private readonly fillCache: boolean) {
-    this.idx = index.iterator();
-  }
+  constructor(private readonly table: SSTableReader, private readonly fillCache: boolean) {}
 
-  private loadBlock(): void {
-    this.data = null;
-    if (!this.idx.valid()) return;
-    const h = decodeHandle(this.idx.value(), `${this.table.name} index`);
-    this.data = this.table.readBlock(h, this.fillCache).iterator();
+  private loadBlock(i: number): void {
+    this.blockIndex = i;
+    if (i >= this.table.numBlocks) {
+      this.data = null;
+      return;
+    }
+    const block = this.table.readBlock(i, this.fillCache);
+    this.data = this.data === null ? block.iterator() : this.data.reset(block);
   }
 
   private skipEmpty(): void {
     while (this.data !== null && !this.data.valid()) {
-      this.idx.next();
-      this.loadBlock();
+      this.loadBlock(this.blockIndex + 1);
       this.data?.seekToFirst();
     }
   }
@@ -216,14 +236,12 @@ class TableIterator implements InternalIterator {
     return this.data !== null && this.data.valid();
   }
   seekToFirst(): void {
-    this.idx.seekToFirst();
-    this.loadBlock();
+    this.loadBlock(0);
     this.data?.seekToFirst();
     this.skipEmpty();
   }
   seek(userKey: Buffer): void {
-    this.idx.seek(userKey);
-    this.loadBlock();
+    this.loadBlock(this.table.findBlock(userKey));
     this.data?.seek(userKey);
     this.skipEmpty();
   }
