@@ -21,6 +21,7 @@ import type {
 import { Progress } from './progress.js';
 import { committedIndex, quorumSize, voteResult } from './quorum.js';
 import { ReadOnlyQueue, type ReadState } from './read-only.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
 import type { LogReader } from './storage.js';
 import {
   NONE,
@@ -93,12 +94,6 @@ export interface RaftStatus {
   readonly progress: ReadonlyMap<NodeId, ProgressStatus>;
 }
 
-interface SnapshotReceive {
-  readonly meta: Snapshot['meta'];
-  readonly total: number;
-  readonly chunks: Uint8Array[];
-  received: number;
-}
 
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'from' | 'term'> & { term?: number } : never) : never;
 
@@ -139,7 +134,7 @@ export class RaftCore {
   /** Index of the latest conf change on the leader's log; a new one waits until it is applied. */
   private pendingConfIndex = 0;
   private uncommittedBytes = 0;
-  private snapRecv: SnapshotReceive | undefined;
+  private readonly snapshotReceiver = new SnapshotReceiver();
 
   private prevHardState: HardState;
   private prevSoftState: SoftState;
@@ -963,36 +958,13 @@ export class RaftCore {
   }
 
   private handleSnapshot(m: SnapMsg): void {
-    let r = this.snapRecv;
-    if (m.offset === 0) {
-      r = { meta: m.meta, total: m.totalBytes, chunks: [], received: 0 };
-      this.snapRecv = r;
-    } else if (!r || r.meta.index !== m.meta.index || r.meta.term !== m.meta.term || r.received !== m.offset) {
-      const same = r !== undefined && r.meta.index === m.meta.index && r.meta.term === m.meta.term;
-      this.send({ type: 'snapResp', to: m.from, snapIndex: m.meta.index, nextOffset: same ? r!.received : 0 });
+    const out = this.snapshotReceiver.accept(m);
+    if (out.kind === 'need') {
+      this.send({ type: 'snapResp', to: m.from, snapIndex: m.meta.index, nextOffset: out.nextOffset });
       return;
     }
-    if (m.chunk.byteLength > 0) {
-      r.chunks.push(m.chunk);
-      r.received += m.chunk.byteLength;
-    }
-    if (r.received < r.total) {
-      this.send({ type: 'snapResp', to: m.from, snapIndex: m.meta.index, nextOffset: r.received });
-      return;
-    }
-    this.snapRecv = undefined;
-    const data = new Uint8Array(r.total);
-    let at = 0;
-    for (const c of r.chunks) {
-      data.set(c, at);
-      at += c.byteLength;
-    }
-    const snap: Snapshot = { meta: r.meta, data };
-    if (this.restore(snap)) {
-      this.send({ type: 'appResp', to: m.from, index: this.log.lastIndex(), reject: false, hintIndex: 0, hintTerm: 0 });
-    } else {
-      this.send({ type: 'appResp', to: m.from, index: this.log.committed, reject: false, hintIndex: 0, hintTerm: 0 });
-    }
+    const index = this.restore(out.snapshot) ? this.log.lastIndex() : this.log.committed;
+    this.send({ type: 'appResp', to: m.from, index, reject: false, hintIndex: 0, hintTerm: 0 });
   }
 
   /** Installs a snapshot from the leader unless our log already has what it covers. */
