@@ -1,46 +1,213 @@
 // The `edgekv` command: `edgekv <command> [options]`, one function per command.
-// `up` runs the runtime demo until the cluster replaces it.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EdgeKVClient } from '../api/client.js';
+import type { Consistency, Scope } from '../api/types.js';
+import type { LogLevel } from '../runtime/logger.js';
+import { defaultEndpoints } from './cluster/data-dir.js';
+import { cliDefaults } from './defaults.js';
 import { runPingDemo } from './demo.js';
+import { UsageError } from './errors.js';
+import { renderStatus } from './status-table.js';
+import { runUp } from './up.js';
 
-type Command = (args: string[]) => Promise<void>;
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Command = { usage: string; help: string; run: (args: string[]) => Promise<void> };
 
-function flag(args: string[], name: string): string | undefined {
-  const at = args.indexOf(name);
-  if (at >= 0) return args[at + 1];
-  const inline = args.find((a) => a.startsWith(`${name}=`));
-  return inline?.slice(name.length + 1);
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function parse(args: string[], options: Options, positionals: [min: number, max: number], usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\nusage: edgekv ${usage}`);
+  }
+  const [min, max] = positionals;
+  if (parsed.positionals.length < min || parsed.positionals.length > max) {
+    throw new UsageError(`expected ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\nusage: edgekv ${usage}`);
+  }
+  return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
 }
 
-const commands: Record<string, { help: string; run: Command }> = {
+function wholeNumber(name: string, raw: string | boolean | undefined, min = 1): number | undefined {
+  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} needs a whole number of at least ${min}, got ${raw}`);
+  return n;
+}
+
+function oneOf<T extends string>(name: string, raw: string | boolean | undefined, allowed: readonly T[]): T | undefined {
+  if (raw === undefined || typeof raw === 'boolean') return undefined;
+  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${raw}`);
+  return raw as T;
+}
+
+const clientOptions: Options = {
+  endpoints: { type: 'string' },
+  'data-dir': { type: 'string' },
+  scope: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+};
+const readOptions: Options = { ...clientOptions, consistency: { type: 'string' } };
+const clientFlags = '[--scope local|global] [--endpoints host:port,...] [--data-dir DIR] [--timeout-ms N]';
+
+function clientFor(values: Record<string, string | boolean | undefined>): EdgeKVClient {
+  const raw = values.endpoints;
+  const endpoints =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((e) => e.trim())
+          .filter((e) => e !== '')
+      : defaultEndpoints(typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir);
+  for (const e of endpoints) if (!/^.+:\d+$/.test(e)) throw new UsageError(`endpoint "${e}" must be host:port`);
+  return new EdgeKVClient({ endpoints, timeoutMs: wholeNumber('timeout-ms', values['timeout-ms']) ?? cliDefaults.clientTimeoutMs });
+}
+
+const scopeOf = (v: Record<string, string | boolean | undefined>): Scope => oneOf('scope', v.scope, ['local', 'global'] as const) ?? 'local';
+const consistencyOf = (v: Record<string, string | boolean | undefined>): Consistency =>
+  oneOf('consistency', v.consistency, ['linearizable', 'serializable'] as const) ?? 'linearizable';
+
+async function withClient(values: Record<string, string | boolean | undefined>, use: (client: EdgeKVClient) => Promise<void>): Promise<void> {
+  const client = clientFor(values);
+  try {
+    await use(client);
+  } finally {
+    client.close();
+  }
+}
+
+const commands: Record<string, Command> = {
   up: {
-    help: 'up [--seconds N]   start the node (for now: the worker-thread ping demo); Ctrl-C stops it',
+    usage:
+      'up [--groups N] [--nodes-per-group N] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--no-restart]',
+    help: `start a single-host cluster (default ${cliDefaults.groups} groups × ${cliDefaults.nodesPerGroup} edge nodes + gateways, data in ${cliDefaults.dataDir}, gRPC from port ${cliDefaults.basePort}); Ctrl-C stops it`,
     run: async (args) => {
-      const raw = flag(args, '--seconds');
-      const seconds = raw === undefined ? undefined : Number(raw);
-      if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
-        throw new Error(`--seconds needs a positive whole number, got ${raw}`);
-      }
-      await runPingDemo({ seconds });
+      const { values } = parse(
+        args,
+        {
+          groups: { type: 'string' },
+          'nodes-per-group': { type: 'string' },
+          'data-dir': { type: 'string' },
+          'base-port': { type: 'string' },
+          'internal-port': { type: 'string' },
+          host: { type: 'string' },
+          mode: { type: 'string' },
+          'log-level': { type: 'string' },
+          'no-restart': { type: 'boolean' },
+        },
+        [0, 0],
+        commands.up!.usage,
+      );
+      await runUp({
+        dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir,
+        groups: wholeNumber('groups', values.groups),
+        nodesPerGroup: wholeNumber('nodes-per-group', values['nodes-per-group']),
+        basePort: wholeNumber('base-port', values['base-port']),
+        internalBasePort: wholeNumber('internal-port', values['internal-port']),
+        host: typeof values.host === 'string' ? values.host : undefined,
+        mode: oneOf('mode', values.mode, ['threads', 'processes'] as const) ?? cliDefaults.mode,
+        logLevel: oneOf<LogLevel>('log-level', values['log-level'], ['debug', 'info', 'warn', 'error'] as const),
+        restart: values['no-restart'] !== true,
+        out,
+      });
+      // lmdb or grpc handles of the hosts may linger in threads mode; everything is closed by now.
+      process.exit(0);
+    },
+  },
+  put: {
+    usage: `put <key> <value> ${clientFlags}`,
+    help: 'write a key',
+    run: async (args) => {
+      const { values, positionals } = parse(args, clientOptions, [2, 2], commands.put!.usage);
+      await withClient(values, async (c) => {
+        await c.put(positionals[0]!, positionals[1]!, { scope: scopeOf(values) });
+        out('OK');
+      });
+    },
+  },
+  get: {
+    usage: `get <key> ${clientFlags} [--consistency linearizable|serializable]`,
+    help: 'read a key (exit code 1 when it is absent)',
+    run: async (args) => {
+      const { values, positionals } = parse(args, readOptions, [1, 1], commands.get!.usage);
+      await withClient(values, async (c) => {
+        const value = await c.get(positionals[0]!, { scope: scopeOf(values), consistency: consistencyOf(values) });
+        if (value === undefined) {
+          process.stderr.write(`${positionals[0]}: not found (${scopeOf(values)})\n`);
+          process.exitCode = 1;
+        } else out(value.toString('utf8'));
+      });
+    },
+  },
+  del: {
+    usage: `del <key> ${clientFlags}`,
+    help: 'delete a key',
+    run: async (args) => {
+      const { values, positionals } = parse(args, clientOptions, [1, 1], commands.del!.usage);
+      await withClient(values, async (c) => {
+        await c.delete(positionals[0]!, { scope: scopeOf(values) });
+        out('OK');
+      });
+    },
+  },
+  range: {
+    usage: `range <start> [<end>] [--limit N] ${clientFlags} [--consistency linearizable|serializable]`,
+    help: 'list keys with start <= key < end (no end: to the last key), one "key<TAB>value" per line',
+    run: async (args) => {
+      const { values, positionals } = parse(args, { ...readOptions, limit: { type: 'string' } }, [1, 2], commands.range!.usage);
+      await withClient(values, async (c) => {
+        const pairs = await c.range(positionals[0]!, positionals[1] ?? '', {
+          scope: scopeOf(values),
+          consistency: consistencyOf(values),
+          limit: wholeNumber('limit', values.limit, 0) ?? 0,
+        });
+        for (const p of pairs) out(`${p.key.toString('utf8')}\t${p.value.toString('utf8')}`);
+        process.stderr.write(`(${pairs.length} key${pairs.length === 1 ? '' : 's'})\n`);
+      });
+    },
+  },
+  status: {
+    usage: 'status [--json] [--endpoints host:port,...] [--data-dir DIR]',
+    help: 'show the ring, the groups, their leaders and key counts',
+    run: async (args) => {
+      const { values } = parse(args, { ...clientOptions, json: { type: 'boolean' } }, [0, 0], commands.status!.usage);
+      await withClient(values, async (c) => {
+        const status = await c.status();
+        out(values.json === true ? JSON.stringify(status, null, 2) : renderStatus(status));
+      });
+    },
+  },
+  demo: {
+    usage: 'demo [--seconds N]',
+    help: 'the runtime demo: two worker threads ping each other; Ctrl-C stops it',
+    run: async (args) => {
+      const { values } = parse(args, { seconds: { type: 'string' } }, [0, 0], commands.demo!.usage);
+      await runPingDemo({ seconds: wholeNumber('seconds', values.seconds) });
     },
   },
 };
 
 function usage(): string {
-  return `usage: edgekv <command>\n${Object.values(commands)
-    .map((c) => `  ${c.help}`)
+  return `usage: edgekv <command> [options]\n\n${Object.values(commands)
+    .map((c) => `  edgekv ${c.usage}\n      ${c.help}`)
     .join('\n')}\n`;
 }
 
 const [name, ...args] = process.argv.slice(2);
-const command = name === undefined ? undefined : commands[name];
-if (command === undefined) {
-  process.stderr.write((name === undefined ? '' : `unknown command "${name}"\n`) + usage());
+if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  process.stdout.write(usage());
+  if (name === undefined) process.exitCode = 2;
+} else if (commands[name] === undefined) {
+  process.stderr.write(`unknown command "${name}"\n${usage()}`);
   process.exitCode = 2;
 } else {
   try {
-    await command.run(args);
+    await commands[name].run(args);
   } catch (error) {
     process.stderr.write(`edgekv ${name}: ${(error as Error).message}\n`);
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+    // A failed `up` has stopped what it started; do not wait on stray handles.
+    if (name === 'up') process.exit(process.exitCode);
   }
 }

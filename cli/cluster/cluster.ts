@@ -1,0 +1,260 @@
+// A single-host EdgeKV cluster: one host per edge node and per gateway, as
+// worker threads of this process or as child processes, started in order,
+// supervised, and stopped cleanly. `edgekv up` and bench/ycsb use this.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { ClusterStatus } from '../../api/types.js';
+import { EdgeKVClient } from '../../api/client.js';
+import type { LogLevel } from '../../runtime/logger.js';
+import { cliDefaults } from '../defaults.js';
+import { HostFailedError } from '../errors.js';
+import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
+import type { HostSpec } from './host-protocol.js';
+import { startProcessHost, startThreadHost, type HostExit, type HostHandle } from './hosts.js';
+import { endpointsOf, type ClusterPlan, type HostPlan } from './layout.js';
+import { checkPortsFree } from './ports.js';
+
+export type HostMode = 'threads' | 'processes';
+
+export interface ClusterOptions {
+  dataDir: string;
+  /** Layout and ports: unset means what the data directory was created with, else the defaults. */
+  groups?: number;
+  nodesPerGroup?: number;
+  host?: string;
+  basePort?: number;
+  internalBasePort?: number;
+  mode?: HostMode;
+  /** Module exporting bootEdgeNode/bootGateway; default actors/edge/index.ts (env EDGEKV_BOOT_MODULE overrides, for tests). */
+  bootModule?: string;
+  logLevel?: LogLevel;
+  /** Restart a host that crashes (within the restart budget). Default true. */
+  restart?: boolean;
+  /** Progress lines for people. */
+  out?: (line: string) => void;
+}
+
+const defaultBootModule = new URL('../../actors/edge/index.ts', import.meta.url).href;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function describeExit(exit: HostExit): string {
+  return exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/** Every group has a leader and every gateway is on the ring. */
+export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: ClusterStatus): string[] {
+  const gaps: string[] = [];
+  for (const group of plan.layout.groups) {
+    const seen = status.groups.find((g) => g.group === group.id);
+    if (seen?.leader === undefined || seen.leader === null) gaps.push(`${group.id} has no leader`);
+  }
+  const onRing = new Set(status.ring.map((r) => r.gateway));
+  for (const group of plan.layout.groups) if (!onRing.has(group.gateway)) gaps.push(`${group.gateway} is not on the ring`);
+  return gaps;
+}
+
+export class Cluster {
+  private readonly hosts = new Map<string, HostHandle>();
+  private readonly restarts = new Map<string, number[]>();
+  private stopping: Promise<void> | undefined;
+  private readonly out: (line: string) => void;
+  readonly endpoints: string[];
+
+  private constructor(
+    readonly plan: ClusterPlan,
+    readonly dataDir: string,
+    readonly mode: HostMode,
+    private readonly secret: string,
+    private readonly options: ClusterOptions,
+    /** True when the data directory already held this cluster. */
+    readonly restarted: boolean,
+  ) {
+    this.out = options.out ?? (() => undefined);
+    this.endpoints = endpointsOf(plan);
+  }
+
+  /** Starts every host (edge nodes together, then gateways one at a time so each joins a settled ring); resolves once all serve. */
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const mode = options.mode ?? cliDefaults.mode;
+    const { plan, existing } = resolvePlan(options.dataDir, {
+      groups: options.groups,
+      nodesPerGroup: options.nodesPerGroup,
+      host: options.host,
+      basePort: options.basePort,
+      internalBasePort: options.internalBasePort,
+    });
+    claimRunFile(options.dataDir, { pid: process.pid, mode, startedAt: new Date().toISOString(), hosts: {} });
+    let cluster: Cluster | undefined;
+    try {
+      await checkPortsFree(plan.host, [
+        ...plan.hosts.flatMap((h) => (h.role === 'edge' ? [{ port: h.apiPort, purpose: `gRPC of ${h.name}` }] : [])),
+        ...(mode === 'processes' ? plan.hosts.map((h) => ({ port: h.internalPort, purpose: `internal port of ${h.name}` })) : []),
+      ]);
+      writeClusterFile(options.dataDir, plan);
+      const secret = loadOrCreateSecret(options.dataDir);
+      cluster = new Cluster(plan, options.dataDir, mode, secret, options, existing);
+      await cluster.startAll();
+      return cluster;
+    } catch (error) {
+      if (cluster !== undefined) await cluster.stop();
+      else removeRunFile(options.dataDir, process.pid);
+      throw error;
+    }
+  }
+
+  /** OS pid of every host (threads: all this process). */
+  pids(): Record<string, number> {
+    return Object.fromEntries([...this.hosts].map(([name, h]) => [name, h.pid]));
+  }
+
+  /** Polls the cluster's status until every group has a leader and every gateway is on the ring. */
+  async waitReady(timeoutMs: number = cliDefaults.readyTimeoutMs): Promise<ClusterStatus> {
+    const client = new EdgeKVClient({ endpoints: this.endpoints, timeoutMs: 2_000 });
+    const giveUpAt = Date.now() + timeoutMs;
+    let last = 'no status yet';
+    try {
+      while (Date.now() < giveUpAt && this.stopping === undefined) {
+        try {
+          const status = await client.status();
+          const gaps = readinessGaps(this.plan, status);
+          if (gaps.length === 0) return status;
+          last = gaps.join(', ');
+        } catch (error) {
+          last = (error as Error).message;
+        }
+        await sleep(cliDefaults.readyPollMs);
+      }
+    } finally {
+      client.close();
+    }
+    throw new HostFailedError('cluster', `not ready within ${timeoutMs} ms: ${last}`);
+  }
+
+  /** Stops every host (API servers first inside each), kills what does not stop in time. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all([...this.hosts.values()].map((h) => h.stop(cliDefaults.hostStopTimeoutMs)));
+      removeRunFile(this.dataDir, process.pid);
+    })();
+    return this.stopping;
+  }
+
+  private spec(plan: HostPlan, joinVia: string | undefined): HostSpec {
+    return {
+      plan,
+      layout: this.plan.layout,
+      dataDir: this.dataDir,
+      bindHost: this.plan.host,
+      joinVia,
+      bootModule: this.options.bootModule ?? process.env.EDGEKV_BOOT_MODULE ?? defaultBootModule,
+      logLevel: this.options.logLevel ?? cliDefaults.hostLogLevel,
+    };
+  }
+
+  /** Threads: a full mesh of direct MessageChannels, made up front so a message to a thread still starting waits in its port. */
+  private meshPorts(): Map<string, Record<string, MessagePort>> {
+    const ports = new Map<string, Record<string, MessagePort>>(this.plan.hosts.map((h) => [h.name, {}]));
+    const names = this.plan.hosts.map((h) => h.name);
+    for (let i = 0; i < names.length; i++) {
+      for (let j = i + 1; j < names.length; j++) {
+        const channel = new MessageChannel();
+        ports.get(names[i]!)![names[j]!] = channel.port1;
+        ports.get(names[j]!)![names[i]!] = channel.port2;
+      }
+    }
+    return ports;
+  }
+
+  private launch(plan: HostPlan, joinVia: string | undefined, threadPorts?: Record<string, MessagePort>): HostHandle {
+    const spec = this.spec(plan, joinVia);
+    let handle: HostHandle;
+    if (this.mode === 'processes') {
+      const peers = this.plan.hosts.filter((h) => h.name !== plan.name).map((h) => ({ name: h.name, address: `${this.plan.host}:${h.internalPort}` }));
+      handle = startProcessHost(spec, { secret: this.secret, peers });
+    } else {
+      let ports = threadPorts;
+      if (ports === undefined) {
+        // A restarted thread: fresh channels to every live peer.
+        ports = {};
+        for (const [peer, other] of this.hosts) {
+          if (peer === plan.name) continue;
+          const channel = new MessageChannel();
+          other.link?.(plan.name, channel.port1);
+          ports[peer] = channel.port2;
+        }
+      }
+      handle = startThreadHost(spec, ports);
+    }
+    this.hosts.set(plan.name, handle);
+    void handle.exited.then((exit) => this.onExit(plan, handle, exit));
+    return handle;
+  }
+
+  private async startAll(): Promise<void> {
+    const mesh = this.mode === 'threads' ? this.meshPorts() : undefined;
+    const edges = this.plan.hosts.filter((h) => h.role === 'edge');
+    const gateways = this.plan.hosts.filter((h) => h.role === 'gateway');
+    this.out(`starting ${edges.length} edge nodes (${this.mode})...`);
+    const started = edges.map((h) => this.launch(h, undefined, mesh?.get(h.name)));
+    await this.readyAll(started);
+    const first = gateways[0]?.name;
+    for (const gw of gateways) {
+      this.out(`starting gateway ${gw.name}${gw.name === first ? ' (new ring)' : ` (joins via ${first})`}...`);
+      await this.readyAll([this.launch(gw, gw.name === first ? undefined : first, mesh?.get(gw.name))]);
+    }
+    this.saveRunFile();
+  }
+
+  private async readyAll(hosts: HostHandle[]): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HostFailedError(hosts.map((h) => h.name).join(', '), `not up within ${cliDefaults.hostStartTimeoutMs} ms`)),
+        cliDefaults.hostStartTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(hosts.map((h) => h.ready)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private saveRunFile(): void {
+    if (this.stopping !== undefined) return;
+    updateRunFile(this.dataDir, { pid: process.pid, mode: this.mode, startedAt: new Date().toISOString(), hosts: this.pids() });
+  }
+
+  /** Supervisor (OTP one_for_one with a restart budget): a host that exits on its own is started again. */
+  private async onExit(plan: HostPlan, handle: HostHandle, exit: HostExit): Promise<void> {
+    if (this.stopping !== undefined || this.hosts.get(plan.name) !== handle) return;
+    let wasReady = false;
+    await handle.ready.then(
+      () => (wasReady = true),
+      () => undefined,
+    );
+    if (!wasReady) return; // a failed start is reported by whoever waits for it
+    this.out(`${plan.name} stopped unexpectedly (${describeExit(exit)})`);
+    if (this.options.restart === false) return;
+    const now = Date.now();
+    const recent = (this.restarts.get(plan.name) ?? []).filter((t) => now - t < cliDefaults.restartWindowMs);
+    if (recent.length >= cliDefaults.maxRestarts) {
+      this.out(`${plan.name} crashed ${recent.length} times within ${cliDefaults.restartWindowMs / 1000} s; leaving it down`);
+      return;
+    }
+    this.restarts.set(plan.name, [...recent, now]);
+    await sleep(cliDefaults.restartDelayMs);
+    if (this.stopping !== undefined) return;
+    const joinVia =
+      plan.role === 'gateway' ? this.plan.layout.groups.map((g) => g.gateway).find((gw) => gw !== plan.name && this.hosts.has(gw)) : undefined;
+    const next = this.launch(plan, joinVia);
+    try {
+      await this.readyAll([next]);
+      this.out(`${plan.name} restarted (pid ${next.pid})`);
+      this.saveRunFile();
+    } catch (error) {
+      this.out(`${plan.name} failed to restart: ${(error as Error).message}`);
+      await next.stop(cliDefaults.hostStopTimeoutMs);
+    }
+  }
+}

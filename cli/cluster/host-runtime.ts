@@ -1,0 +1,90 @@
+// One edge node or gateway in its own actor system, wired to its peers, with
+// the gRPC API in front of an edge node. Runs the same in a worker thread and
+// in a child process; only the wiring differs.
+import { join } from 'node:path';
+import type { BootEdgeNode, BootGateway, EdgeNodeHandle, GatewayHandle } from '../../actors/edge/contract.js';
+import { ApiServer } from '../../api/server.js';
+import { ActorSystem } from '../../runtime/actor-system.js';
+import { ConsoleLogger } from '../../runtime/logger.js';
+import { Router } from '../../runtime/router.js';
+import { cliDefaults } from '../defaults.js';
+import { HostFailedError } from '../errors.js';
+import type { HostSpec } from './host-protocol.js';
+
+export interface BootModule {
+  bootEdgeNode: BootEdgeNode;
+  bootGateway: BootGateway;
+}
+
+/** Connects the host's router to its peers; returns how to disconnect. */
+export type Wire = (router: Router) => Promise<() => Promise<void>>;
+
+export async function loadBootModule(url: string): Promise<BootModule> {
+  let loaded: Partial<BootModule>;
+  try {
+    loaded = (await import(url)) as Partial<BootModule>;
+  } catch (error) {
+    throw new HostFailedError('boot', `cannot load the edge node module ${url}: ${(error as Error).message}`);
+  }
+  if (typeof loaded.bootEdgeNode !== 'function' || typeof loaded.bootGateway !== 'function') {
+    throw new HostFailedError('boot', `${url} does not export bootEdgeNode and bootGateway (see actors/edge/contract.ts)`);
+  }
+  return loaded as BootModule;
+}
+
+export class RunningHost {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly system: ActorSystem,
+    private readonly disconnect: () => Promise<void>,
+    private readonly node: EdgeNodeHandle | GatewayHandle,
+    private readonly api: ApiServer | undefined,
+  ) {}
+
+  get apiPort(): number | undefined {
+    return this.api?.port;
+  }
+
+  static async start(spec: HostSpec, wire: Wire): Promise<RunningHost> {
+    const { plan } = spec;
+    const system = new ActorSystem({ name: plan.name, logger: new ConsoleLogger(plan.name, spec.logLevel) });
+    const router = new Router(system);
+    let disconnect: (() => Promise<void>) | undefined;
+    try {
+      disconnect = await wire(router);
+      const boot = await loadBootModule(spec.bootModule);
+      if (plan.role === 'gateway') {
+        const gateway = await boot.bootGateway(system, { name: plan.name, layout: spec.layout, joinVia: spec.joinVia });
+        return new RunningHost(system, disconnect, gateway, undefined);
+      }
+      const node = await boot.bootEdgeNode(system, { name: plan.name, layout: spec.layout, dataDir: join(spec.dataDir, plan.name) });
+      const api = new ApiServer(node, system.log);
+      try {
+        await api.listen(spec.bindHost, plan.apiPort);
+      } catch (error) {
+        await node.close();
+        throw new HostFailedError(plan.name, `cannot serve gRPC on ${spec.bindHost}:${plan.apiPort}: ${(error as Error).message}`);
+      }
+      return new RunningHost(system, disconnect, node, api);
+    } catch (error) {
+      await disconnect?.().catch(() => undefined);
+      system.terminate();
+      throw error;
+    }
+  }
+
+  /** API first (no new calls), then the node, then the links. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.api?.close(cliDefaults.apiCloseGraceMs);
+      try {
+        await this.node.close();
+      } finally {
+        await this.disconnect();
+        this.system.terminate();
+      }
+    })();
+    return this.stopping;
+  }
+}
