@@ -367,3 +367,18 @@ describe('LsmEngine snapshots and range moves', () => {
     await to.close();
   });
 });
+
+describe('LsmEngine table cache', () => {
+  it('keeps tables an open iterator reads even past the open-table limit', async () => {
+    const e = await LsmEngine.open(small(new MemoryFileSystem(), { tableCacheCapacity: 1, level0FileNumCompactionTrigger: 100, level0SlowdownWritesTrigger: 200, level0StopWritesTrigger: 300 }));
+    for (let i = 0; i < 300; i++) await e.put('local', b(`k${String(i).padStart(3, '0')}`), b(`v${i}`));
+    await e.flush();
+    expect(e.stats().levels[0]!.files).toBeGreaterThan(3);
+    const it = e.iterate('local');
+    expect(it.next().value!.key.toString()).toBe('k000');
+    // Point reads open other tables and push the cache past its limit of one.
+    for (let i = 0; i < 300; i += 7) expect(str(e.get('local', b(`k${String(i).padStart(3, '0')}`)))).toBe(`v${i}`);
+    expect([...it]).toHaveLength(299);
+    await e.close();
+  });
+});

@@ -202,7 +202,7 @@ export class LsmEngine {
     };
     this.versions = new VersionSet(this.fs, this.dir, tuning.numLevels, tuning.maxManifestFileSizeBytes);
     this.blockCache = new BlockCache(tuning.blockCacheSizeBytes);
-    this.tables = new TableCache(this.fs, this.dir, this.blockCache, tuning.tableCacheCapacity, this.onCorruption);
+    this.tables = new TableCache(this.fs, this.dir, this.blockCache, tuning.tableCacheCapacity, this.onCorruption, (n) => !this.isPinned(n));
     this.controller = new WriteController(this.clock, {
       maxWriteBufferNumber: tuning.maxWriteBufferNumber,
       level0SlowdownWritesTrigger: tuning.level0SlowdownWritesTrigger,
@@ -744,6 +744,11 @@ export class LsmEngine {
     } finally {
       for (const n of numbers) this.pendingOutputs.delete(n);
     }
+  }
+
+  private isPinned(fileNumber: number): boolean {
+    for (const v of this.pinned) if (v.allFileNumbers().includes(fileNumber)) return true;
+    return false;
   }
 
   private deleteObsoleteFilesSafely(): void {

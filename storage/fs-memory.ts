@@ -164,21 +164,26 @@ export class MemoryFileSystem implements FileSystem {
     this.checkAlive(`open ${path}`);
     const inode = this.lookup(path);
     const fs = this;
+    let closed = false;
     return {
       sizeBytes: inode.len,
       read(offset: number, length: number): Buffer {
         if (fs.dead) throw new SimulatedCrashError(`read ${path}`);
+        if (closed) throw new Error(`EBADF: read of closed file ${path}`);
         const end = Math.min(inode.len, offset + length);
         return Buffer.from(inode.data.subarray(Math.min(offset, end), end));
       },
       readInto(target: Buffer, targetOffset: number, length: number, offset: number): number {
         if (fs.dead) throw new SimulatedCrashError(`read ${path}`);
+        if (closed) throw new Error(`EBADF: read of closed file ${path}`);
         const end = Math.min(inode.len, offset + length);
         if (end <= offset) return 0;
         inode.data.copy(target, targetOffset, offset, end);
         return end - offset;
       },
-      close(): void {},
+      close(): void {
+        closed = true;
+      },
     };
   }
 

@@ -14,6 +14,8 @@ export class TableCache {
     private readonly blockCache: BlockCache | null,
     private readonly capacity: number,
     private readonly onCorruption: CorruptionListener | null,
+    /** False while an open iterator's pinned version still reads the file: such readers stay open. */
+    private readonly mayClose: (fileNumber: number) => boolean = () => true,
   ) {}
 
   get(file: FileMeta): SSTableReader {
@@ -36,10 +38,13 @@ export class TableCache {
       throw e;
     }
     this.open.set(file.number, reader);
-    while (this.open.size > this.capacity) {
-      const [oldest, r] = this.open.entries().next().value as [number, SSTableReader];
-      this.open.delete(oldest);
-      r.close();
+    if (this.open.size > this.capacity) {
+      for (const [number, r] of this.open) {
+        if (this.open.size <= this.capacity) break;
+        if (number === file.number || !this.mayClose(number)) continue;
+        this.open.delete(number);
+        r.close();
+      }
     }
     return reader;
   }
