@@ -2,7 +2,7 @@ import type { ConfChange } from './conf-change.js';
 import type { KvRequest, KvResult } from './kv/commands.js';
 import type { Message } from './messages.js';
 import type { RaftStatus } from './core.js';
-import type { NodeId } from './types.js';
+import type { ConfState, NodeId } from './types.js';
 
 /** linearizable: ReadIndex through the leader; serializable: this member's state as it is (may be stale). */
 export type ReadConsistency = 'linearizable' | 'serializable';
@@ -19,6 +19,7 @@ export type RaftMemberMessage =
   | { readonly kind: 'range'; readonly start: string; readonly end: string; readonly limit?: number; readonly consistency: ReadConsistency }
   /** A read-only question for the state machine (`ReplicatedKv.query`); same consistency choices as `get`. */
   | { readonly kind: 'query'; readonly query: unknown; readonly consistency: ReadConsistency }
+  /** Leader only (others answer NOT_LEADER with a hint); answered with a ConfChangeReply once applied there. */
   | { readonly kind: 'confChange'; readonly change: ConfChange }
   | { readonly kind: 'transferLeader'; readonly to: NodeId }
   | { readonly kind: 'status' }
@@ -36,6 +37,10 @@ export type MemberErrorCode =
 export type MemberReply =
   /** `leaderId`: who leads as far as the answering member knows, so clients go there next time. */
   | { readonly ok: true; readonly result: KvResult; readonly leaderId?: NodeId }
+  | { readonly ok: false; readonly code: MemberErrorCode; readonly message: string; readonly leaderId?: NodeId };
+
+export type ConfChangeReply =
+  | { readonly ok: true; readonly confState: ConfState }
   | { readonly ok: false; readonly code: MemberErrorCode; readonly message: string; readonly leaderId?: NodeId };
 
 export type StatusReply = Omit<RaftStatus, 'progress'> & { readonly progress: [NodeId, unknown][] };

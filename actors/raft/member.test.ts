@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestOutcomeUnknownError } from './errors.js';
+import type { ConfChangeReply } from './member-messages.js';
 import { nodeName, SimGroup } from './testing/sim-group.js';
 
 const v = (s: string): Uint8Array => new Uint8Array(Buffer.from(s));
@@ -79,5 +80,22 @@ describe('RaftMember in the simulator', () => {
     await g.sim.runFor(5000);
     expect(g.store(victim).snapshot().meta.index).toBeGreaterThan(0);
     expect(g.store(victim).lastIndex()).toBe(g.store(leader).lastIndex());
+  });
+
+  it('answers a membership change once it is applied, and sends others to the leader', async () => {
+    const g = new SimGroup({ seed: 16, size: 3 });
+    await g.sim.runFor(3000);
+    const leader = (await g.leader())!;
+    const follower = g.ids.find((id) => id !== leader)!;
+    const ask = (to: number, change: { type: 'remove' | 'addVoter'; nodeId: number }) =>
+      g.run(g.ref(to).ask<ConfChangeReply>({ kind: 'confChange', change }, { timeoutMs: 5000 }));
+    const refused = await ask(follower, { type: 'remove', nodeId: follower });
+    expect(refused).toMatchObject({ ok: true, value: { ok: false, code: 'NOT_LEADER', leaderId: leader } });
+    const removed = await ask(leader, { type: 'remove', nodeId: follower });
+    expect(removed.ok && removed.value).toEqual({ ok: true, confState: { voters: g.ids.filter((id) => id !== follower), learners: [] } });
+    const back = await ask(leader, { type: 'addVoter', nodeId: follower });
+    expect(back.ok && back.value).toMatchObject({ ok: true, confState: { voters: g.ids } });
+    const client = g.client();
+    expect((await g.run(client.put('after', v('1')))).ok).toBe(true);
   });
 });

@@ -1,13 +1,13 @@
 import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { EdgeKVError } from '../../runtime/errors.js';
-import { decodeConfChange } from './conf-change.js';
+import { decodeConfChange, type ConfChange } from './conf-change.js';
 import type { RaftConfig } from './config.js';
 import { RaftCore, type RaftStatus, type Ready } from './core.js';
 import * as D from './defaults.js';
 import { encodeRequest, type ClientKey, type KvResult } from './kv/commands.js';
 import type { KvApplied, ReplicatedKv } from './kv/kv-state-machine.js';
-import type { MemberErrorCode, MemberReply, RaftMemberMessage, ReadConsistency, StatusReply } from './member-messages.js';
+import type { ConfChangeReply, MemberErrorCode, MemberReply, RaftMemberMessage, ReadConsistency, StatusReply } from './member-messages.js';
 import type { LogStore } from './storage.js';
 import type { Entry, HardState, NodeId } from './types.js';
 
@@ -62,6 +62,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   private lastSnapshotIndex = 0;
   private readonly writes = new Map<string, Waiter[]>();
   private readonly reads = new Map<string, PendingRead>();
+  /** Membership changes proposed here, by log index, waiting to be applied. */
+  private readonly confWaiters = new Map<number, Waiter>();
   private nextReadId = 1;
   /** Membership changes this instance has applied (a metric; tests use it for coverage). */
   confChangesApplied = 0;
@@ -128,7 +130,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
         break;
       }
       case 'confChange':
-        this.localCall(ctx, () => this.core.proposeConfChange(msg.change), 'CONF_CHANGE_REJECTED');
+        this.proposeConfChange(msg.change, ctx);
         break;
       case 'transferLeader':
         this.localCall(ctx, () => this.core.transferLeadership(msg.to), 'INVALID_ARGUMENT');
@@ -151,6 +153,34 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       if (ctx.sender) ctx.reply({ ok: true, result: { ok: true, op: 'noop' } } satisfies MemberReply);
     } catch (e) {
       if (ctx.sender) ctx.reply(this.errorReply(e, code));
+    }
+  }
+
+  private proposeConfChange(change: ConfChange, ctx: ActorContext<RaftMemberMessage>): void {
+    const sender = ctx.sender;
+    if (this.core.state !== 'leader') {
+      // Membership is an operator's call, answered by the leader rather than forwarded blindly.
+      const lead = this.core.lead;
+      sender?.tell({
+        ok: false,
+        code: 'NOT_LEADER',
+        message: `member ${this.opts.id} is not the leader`,
+        ...(lead ? { leaderId: lead } : {}),
+      } satisfies ConfChangeReply);
+      return;
+    }
+    try {
+      this.core.proposeConfChange(change);
+    } catch (e) {
+      if (sender) ctx.reply(this.errorReply(e, 'CONF_CHANGE_REJECTED'));
+      return;
+    }
+    // On the leader the entry has just been appended at the end of the log.
+    if (sender) {
+      this.confWaiters.set(this.core.log.lastIndex(), {
+        replyTo: sender,
+        deadlineTick: this.ticks + (this.opts.requestTimeoutTicks ?? D.REQUEST_TIMEOUT_TICKS),
+      });
     }
   }
 
@@ -213,6 +243,13 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       if (live.length === 0) this.writes.delete(key);
       else this.writes.set(key, live);
     }
+    for (const [index, w] of this.confWaiters) {
+      // Past the deadline, or its index was applied with another entry (a new leader replaced it).
+      if (w.deadlineTick <= this.ticks || index <= this.core.log.applied) {
+        this.confWaiters.delete(index);
+        timeout(w.replyTo);
+      }
+    }
     for (const [id, r] of this.reads) {
       if (r.deadlineTick <= this.ticks) {
         this.reads.delete(id);
@@ -272,8 +309,13 @@ export class RaftMember implements Actor<RaftMemberMessage> {
 
   private apply(e: Entry): void {
     if (e.type === 'confChange') {
-      this.core.applyConfChange(decodeConfChange(e.data));
+      const confState = this.core.applyConfChange(decodeConfChange(e.data));
       this.confChangesApplied++;
+      const w = this.confWaiters.get(e.index);
+      if (w) {
+        this.confWaiters.delete(e.index);
+        w.replyTo.tell({ ok: true, confState } satisfies ConfChangeReply);
+      }
       this.sm.apply(e);
       return;
     }
