@@ -69,3 +69,12 @@ describe('PoolService', () => {
     await e.close();
   });
 });
+
+describe('PoolService.warmUp', () => {
+  it('runs the task once per thread so its module is loaded before real work', async () => {
+    const p = new PoolService({ tasks: STORAGE_POOL_TASKS, maxThreads: 2 });
+    await p.warmUp('lsm-compaction', { inputs: [], targetFileSizeBytes: 1 << 20, dropTombstones: false, table: { blockSizeBytes: 4096, blockRestartInterval: 16, bloomBitsPerKey: 10 } });
+    expect(p.stats().completed).toBe(2);
+    await p.close();
+  });
+});

@@ -53,6 +53,16 @@ export class PoolService {
     return (await this.pool.run({ module, input }, { transferList })) as O;
   }
 
+  /**
+   * Starts every thread and loads `taskName`'s module in each by running it
+   * with `input` once per thread, so the first real jobs do not pay for
+   * thread start and module compilation (benchmarks call this before timing).
+   */
+  async warmUp<I>(taskName: string, input: I): Promise<void> {
+    const n = this.pool.options.maxThreads;
+    await Promise.all(Array.from({ length: n }, () => this.run(taskName, input)));
+  }
+
   stats(): PoolStats {
     return {
       completed: this.pool.completed,
