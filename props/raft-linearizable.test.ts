@@ -27,7 +27,9 @@ type Fault =
   /** Cuts whoever leads at that moment off from the other members (clients still reach it). */
   | { kind: 'isolateLeader'; atMs: number; forMs: number }
   /** Removes `node` from the group (it may be the leader), then adds it back. */
-  | { kind: 'reconfigure'; node: number; atMs: number; forMs: number };
+  | { kind: 'reconfigure'; node: number; atMs: number; forMs: number }
+  /** Asks whoever leads to hand leadership to `node` (TimeoutNow under load). */
+  | { kind: 'transfer'; node: number; atMs: number };
 
 interface Scenario {
   seed: number;
@@ -74,6 +76,7 @@ function scenarioArb(size: 3 | 5): fc.Arbitrary<Scenario> {
       atMs: fc.integer({ min: 0, max: 5000 }),
       forMs: fc.integer({ min: 500, max: 4000 }),
     }),
+    fc.record({ kind: fc.constant('transfer' as const), node, atMs: fc.integer({ min: 0, max: 5000 }) }),
   );
   return fc.record({
     seed: fc.integer({ min: 1, max: 0x7fffffff }),
@@ -117,6 +120,11 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
       const majority = g.ids.map(nodeName).filter((n) => !minority.includes(n));
       g.sim.schedule(1000 + f.atMs, () => g.sim.network.partition(minority, majority));
       g.sim.schedule(1000 + f.atMs + f.forMs, () => g.sim.network.heal());
+    } else if (f.kind === 'transfer') {
+      g.sim.schedule(1000 + f.atMs, () => {
+        const leader = g.leaderNow();
+        if (leader !== undefined && leader !== f.node) g.ref(leader).tell({ kind: 'transferLeader', to: f.node });
+      });
     } else if (f.kind === 'reconfigure') {
       // Asked of whoever leads then; refused (and so skipped) if another change is pending.
       const change = (type: 'remove' | 'addVoter') => () => {
