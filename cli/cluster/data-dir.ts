@@ -132,7 +132,7 @@ export function readRunFile(dataDir: string): RunFile | undefined {
 /** Refuses a second `up` on a data directory whose `up` is still alive; a stale run file (crashed `up`) is taken over. */
 export function claimRunFile(dataDir: string, run: RunFile): void {
   const previous = readRunFile(dataDir);
-  if (previous !== undefined && previous.pid !== run.pid && alive(previous.pid)) throw new ClusterRunningError(dataDir, previous.pid);
+  if (previous !== undefined && alive(previous.pid)) throw new ClusterRunningError(dataDir, previous.pid);
   mkdirSync(dataDir, { recursive: true });
   writeJson(join(dataDir, dataFiles.run), run);
 }
