@@ -58,11 +58,11 @@ class Inner {
   c: (Leaf | Inner)[] = [];
 }
 
-/** Search target vs entry: negative if (key, seq) sorts before the entry. */
-function cmp(key: Buffer, p1: number, p2: number, seq: number, ep1: number, ep2: number, e: MemEntry): number {
+/** Search target (key bytes at buf[off, end)) vs entry: negative if (key, seq) sorts before the entry. */
+function cmp(buf: Uint8Array, off: number, end: number, p1: number, p2: number, seq: number, ep1: number, ep2: number, e: MemEntry): number {
   if (p1 !== ep1) return p1 < ep1 ? -1 : 1;
   if (p2 !== ep2) return p2 < ep2 ? -1 : 1;
-  const c = compareBytes(key, 0, key.length, e.arena, e.off, e.off + e.klen);
+  const c = compareBytes(buf, off, end, e.arena, e.off, e.off + e.klen);
   if (c !== 0) return c;
   return e.seq - seq;
 }
@@ -81,28 +81,28 @@ export class MemtableTree {
   }
 
   /** Index of the child of `node` whose range holds the target. */
-  private static childFor(node: Inner, key: Buffer, p1: number, p2: number, seq: number): number {
+  private static childFor(node: Inner, key: Uint8Array, off: number, end: number, p1: number, p2: number, seq: number): number {
     let lo = 1;
     let hi = node.n;
     const a1 = node.p1;
     const a2 = node.p2;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmp(key, p1, p2, seq, a1[mid]!, a2[mid]!, node.sep[mid]!) >= 0) lo = mid + 1;
+      if (cmp(key, off, end, p1, p2, seq, a1[mid]!, a2[mid]!, node.sep[mid]!) >= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo - 1;
   }
 
   /** First index in `leaf` whose entry is >= target. */
-  private static lowerBound(leaf: Leaf, key: Buffer, p1: number, p2: number, seq: number): number {
+  private static lowerBound(leaf: Leaf, key: Uint8Array, off: number, end: number, p1: number, p2: number, seq: number): number {
     let lo = 0;
     let hi = leaf.n;
     const a1 = leaf.p1;
     const a2 = leaf.p2;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (cmp(key, p1, p2, seq, a1[mid]!, a2[mid]!, leaf.e[mid]!) > 0) lo = mid + 1;
+      if (cmp(key, off, end, p1, p2, seq, a1[mid]!, a2[mid]!, leaf.e[mid]!) > 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -114,18 +114,19 @@ export class MemtableTree {
     const seq = entry.seq;
     const p1 = keyPrefix48Range(key, entry.off, entry.klen);
     const p2 = entry.klen > 6 ? keyPrefix48Range(key, entry.off + 6, entry.klen - 6) : 0;
-    const k = entry.key;
+    const koff = entry.off;
+    const kend = entry.off + entry.klen;
     let depth = 0;
     let node = this.root;
     while (node instanceof Inner) {
-      const i = MemtableTree.childFor(node, k, p1, p2, seq);
+      const i = MemtableTree.childFor(node, key, koff, kend, p1, p2, seq);
       this.pathNodes[depth] = node;
       this.pathIdx[depth] = i;
       depth++;
       node = node.c[i]!;
     }
     const leaf = node;
-    const pos = MemtableTree.lowerBound(leaf, k, p1, p2, seq);
+    const pos = MemtableTree.lowerBound(leaf, key, koff, kend, p1, p2, seq);
     const n = leaf.n;
     if (pos < n) {
       leaf.p1.copyWithin(pos + 1, pos, n);
@@ -200,9 +201,9 @@ export class MemtableTree {
     const p1 = keyPrefix48(key);
     const p2 = keyPrefix48(key, 6);
     let node = this.root;
-    while (node instanceof Inner) node = node.c[MemtableTree.childFor(node, key, p1, p2, seq)]!;
+    while (node instanceof Inner) node = node.c[MemtableTree.childFor(node, key, 0, key.length, p1, p2, seq)]!;
     let leaf: Leaf | null = node;
-    let i = MemtableTree.lowerBound(leaf, key, p1, p2, seq);
+    let i = MemtableTree.lowerBound(leaf, key, 0, key.length, p1, p2, seq);
     while (leaf !== null && i >= leaf.n) {
       leaf = leaf.next;
       i = 0;
