@@ -57,4 +57,6 @@ export const edgePaths = {
   raft: 'raft',
   door: 'door',
   gateway: 'gateway',
+  /** In a gateway's system: the group agent (routed global requests → the group's Raft; range migration). */
+  groupAgent: 'group',
 } as const;

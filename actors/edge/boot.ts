@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ActorSystem } from '../../runtime/actor-system.js';
+import type { ActorRef } from '../../runtime/actor-ref.js';
+import { LmdbLogStore } from '../../storage/raft-log/lmdb.js';
+import type { GatewayTuning } from '../gateway/defaults.js';
+import { GatewayActor } from '../gateway/gateway-actor.js';
+import type { GatewayMessage, GroupRequest, LeaveReply } from '../gateway/messages.js';
+import type { RaftConfig } from '../raft/config.js';
+import type { ReplicatedKv } from '../raft/kv/kv-state-machine.js';
+import type { RaftMemberMessage } from '../raft/member-messages.js';
+import { RaftMember } from '../raft/member.js';
+import type { LogStore } from '../raft/storage.js';
+import { edgePaths, type EdgeNodeConfig, type EdgeNodeHandle, type GatewayConfig, type GatewayHandle } from './contract.js';
+import { edgeDefaults, type EdgeTuning } from './defaults.js';
+import { EdgeStateMachine } from './edge-state-machine.js';
+import { LeaveFailedError } from './errors.js';
+import { EdgeFrontDoor } from './front-door.js';
+import { GroupAgent, GroupDirectory, Migrator } from './group-agent.js';
+import { checkLayout, groupOfGateway, groupOfNode } from './layout.js';
+import { doorProps } from './door-actor.js';
+
+/** Optional knobs beyond the contract: tests, the simulator, benchmarks. */
+export interface EdgeNodeHooks {
+  /** The member's log store; default: lmdb in `<dataDir>/raft`. The simulator passes an in-memory store. */
+  logStore?: () => LogStore;
+  /** The replicated state machine; default: EdgeStateMachine (in-memory map). The LSM engine plugs in here. */
+  stateMachine?: () => ReplicatedKv;
+  raft?: Omit<RaftConfig, 'id' | 'peers' | 'applied'>;
+  tickMs?: number;
+  snapshotEveryEntries?: number;
+  snapshotCatchupEntries?: number;
+  requestTimeoutTicks?: number;
+  tuning?: Partial<EdgeTuning>;
+  /** Called with each member instance at (re)start (tests inspect roles). */
+  onMember?: (member: RaftMember) => void;
+}
+
+/**
+ * Boots an edge node in `system` (named `config.name`): its group's Raft
+ * member at `edgePaths.raft` (raft id = position in the group's member list
+ * + 1) on an lmdb log in `<dataDir>/raft`, and the front door at
+ * `edgePaths.door`. Resolves once the actors are spawned; the group elects a
+ * leader on its own (calls before that wait and retry until their deadline).
+ */
+export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, hooks: EdgeNodeHooks = {}): Promise<EdgeNodeHandle> {
+  checkLayout(config.layout);
+  const group = groupOfNode(config.layout, config.name);
+  let store: LogStore;
+  if (hooks.logStore !== undefined) {
+    store = hooks.logStore();
+  } else {
+    const path = join(config.dataDir, 'raft');
+    mkdirSync(path, { recursive: true });
+    store = LmdbLogStore.open({ path });
+  }
+  const peers = group.members.map((_, i) => i + 1);
+  const member = system.spawn<RaftMemberMessage>(
+    RaftMember.props({
+      id: group.members.indexOf(config.name) + 1,
+      peers,
+      peerRef: (to, ctx) => ctx.self.via.ref<RaftMemberMessage>({ system: group.members[to - 1]!, path: edgePaths.raft }),
+      store,
+      stateMachine: hooks.stateMachine ?? (() => new EdgeStateMachine()),
+      ...(hooks.raft !== undefined ? { raft: hooks.raft } : {}),
+      ...(hooks.tickMs !== undefined ? { tickMs: hooks.tickMs } : {}),
+      ...(hooks.snapshotEveryEntries !== undefined ? { snapshotEveryEntries: hooks.snapshotEveryEntries } : {}),
+      ...(hooks.snapshotCatchupEntries !== undefined ? { snapshotCatchupEntries: hooks.snapshotCatchupEntries } : {}),
+      ...(hooks.requestTimeoutTicks !== undefined ? { requestTimeoutTicks: hooks.requestTimeoutTicks } : {}),
+      ...(hooks.onMember !== undefined ? { onStart: hooks.onMember } : {}),
+    }),
+    edgePaths.raft,
+  );
+  const door = new EdgeFrontDoor(system, config.name, config.layout, hooks.tuning);
+  const doorRef = system.spawn(doorProps(door), edgePaths.door);
+  let closed = false;
+  return {
+    get: (call, timeoutMs) => door.get(call, timeoutMs),
+    put: (call, timeoutMs) => door.put(call, timeoutMs),
+    delete: (call, timeoutMs) => door.delete(call, timeoutMs),
+    rangeGet: (call, timeoutMs) => door.rangeGet(call, timeoutMs),
+    rangeDelete: (call, timeoutMs) => door.rangeDelete(call, timeoutMs),
+    status: () => door.status(),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (!system.isTerminated) {
+        system.stop(doorRef);
+        system.stop(member);
+      }
+      await store.close();
+    },
+  };
+}
+
+export interface GatewayHooks {
+  tuning?: Partial<GatewayTuning>;
+  edgeTuning?: Partial<EdgeTuning>;
+  /** Called with each gateway instance at (re)start (tests read ring state synchronously). */
+  onGateway?: (gateway: GatewayActor) => void;
+  /** Called with the migrator (tests count moves). */
+  onMigrator?: (migrator: Migrator) => void;
+}
+
+/**
+ * Boots a gateway in `system` (named `config.name`): the group agent at
+ * `edgePaths.groupAgent` (routed global requests → this group's Raft) and the
+ * Chord gateway at `edgePaths.gateway`, which joins the ring through
+ * `config.joinVia` (or creates it) with the migrator as its range listener,
+ * so global keys move between groups when the ring changes.
+ */
+export async function bootGateway(system: ActorSystem, config: GatewayConfig, hooks: GatewayHooks = {}): Promise<GatewayHandle> {
+  checkLayout(config.layout);
+  const group = groupOfGateway(config.layout, config.name);
+  const directory = new GroupDirectory(system, config.layout, hooks.edgeTuning);
+  const agent = system.spawn<GroupRequest>(GroupAgent.props(group, directory, hooks.edgeTuning), edgePaths.groupAgent);
+  const migrator = new Migrator(system, config.name, directory, hooks.edgeTuning);
+  hooks.onMigrator?.(migrator);
+  const bootstrap: ActorRef<GatewayMessage>[] =
+    config.joinVia !== undefined ? [system.ref<GatewayMessage>({ system: config.joinVia, path: edgePaths.gateway })] : [];
+  const gateway = system.spawn<GatewayMessage>(
+    {
+      create: () => {
+        const actor = new GatewayActor({
+          name: config.name,
+          ...(bootstrap.length > 0 ? { bootstrap } : {}),
+          group: agent,
+          listener: migrator,
+          ...(hooks.tuning !== undefined ? { tuning: hooks.tuning } : {}),
+        });
+        hooks.onGateway?.(actor);
+        return actor as never;
+      },
+    },
+    edgePaths.gateway,
+  );
+  let closed = false;
+  const stop = (): void => {
+    if (closed || system.isTerminated) return;
+    closed = true;
+    if (system.has(edgePaths.gateway)) system.stop(gateway);
+    system.stop(agent);
+  };
+  return {
+    leave: async () => {
+      const t = { ...edgeDefaults, ...hooks.edgeTuning };
+      let reason = 'not attempted';
+      for (let i = 0; i < t.leaveAttempts; i++) {
+        let reply: LeaveReply;
+        try {
+          reply = await gateway.ask<LeaveReply>({ kind: 'leave' }, { timeoutMs: t.leaveAskTimeoutMs });
+        } catch (e) {
+          reason = e instanceof Error ? e.message : String(e);
+          break;
+        }
+        if (reply.kind === 'left') {
+          stop();
+          return;
+        }
+        reason = reply.reason;
+        await new Promise<void>((resolve) => system.clock.setTimeout(resolve, t.leaveRetryMs));
+      }
+      throw new LeaveFailedError(config.name, reason);
+    },
+    close: async () => stop(),
+  };
+}

@@ -1,0 +1,251 @@
+import { DeadlineExceededError, UnavailableError } from '../../api/errors.js';
+import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
+import type { ActorSystem } from '../../runtime/actor-system.js';
+import { EdgeKVError } from '../../runtime/errors.js';
+import type { GroupRequest } from '../gateway/messages.js';
+import type { RangeAcquired, RangeChanged, RangeListener, RangeReleased } from '../gateway/range-hooks.js';
+import type { ExportPage, SessionsPage } from './commands.js';
+import type { ClusterLayout, GroupLayout } from './contract.js';
+import { edgeDefaults, type EdgeTuning } from './defaults.js';
+import { toHexSpans } from './edge-state-machine.js';
+import { MigrationError, RangeMovingError, StaleRequestError } from './errors.js';
+import { GroupClient } from './group-client.js';
+import { OwnSession, propose, resultError, runCommand, runQuery } from './group-ops.js';
+import { globalKey, ringSpans, type IdSpan } from './keyspace.js';
+import { groupOfGateway } from './layout.js';
+import type { AgentErrorCode, AgentReply, GlobalOp } from './protocol.js';
+
+/** Group clients by group id, shared by the agent and the migrator of one gateway. */
+export class GroupDirectory {
+  private readonly clients = new Map<string, GroupClient>();
+
+  constructor(
+    private readonly system: ActorSystem,
+    readonly layout: ClusterLayout,
+    private readonly tuning: Partial<EdgeTuning> = {},
+  ) {}
+
+  client(group: GroupLayout): GroupClient {
+    let c = this.clients.get(group.id);
+    if (c === undefined) {
+      c = new GroupClient(this.system, group.id, group.members, this.tuning);
+      this.clients.set(group.id, c);
+    }
+    return c;
+  }
+}
+
+export function agentError(error: unknown): { ok: false; code: AgentErrorCode; message: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeMovingError) return { ok: false, code: 'FENCED', message };
+  if (error instanceof UnavailableError) return { ok: false, code: 'UNAVAILABLE', message };
+  if (error instanceof DeadlineExceededError) return { ok: false, code: 'DEADLINE_EXCEEDED', message };
+  if (error instanceof StaleRequestError) return { ok: false, code: 'STALE_REQUEST', message };
+  return { ok: false, code: 'INTERNAL', message };
+}
+
+/**
+ * The group agent lives beside a gateway (its `group` ref): the owner side of
+ * the Resource Finder. A routed global request becomes a Raft command or a
+ * ReadIndex read in this gateway's group, on the global keyspace; a refusal
+ * because the key's range is fenced (moving) comes back as FENCED, which the
+ * front door retries. Never awaits inside `receive`.
+ */
+export class GroupAgent implements Actor<GroupRequest> {
+  private readonly tuning: EdgeTuning;
+
+  constructor(
+    private readonly group: GroupLayout,
+    private readonly directory: GroupDirectory,
+    tuning: Partial<EdgeTuning> = {},
+  ) {
+    this.tuning = { ...edgeDefaults, ...tuning };
+  }
+
+  static props(group: GroupLayout, directory: GroupDirectory, tuning?: Partial<EdgeTuning>): Props<GroupRequest> {
+    return { create: () => new GroupAgent(group, directory, tuning) };
+  }
+
+  receive(message: GroupRequest, ctx: ActorContext<GroupRequest>): void {
+    const replyTo = ctx.sender;
+    if (message.kind !== 'global-request') return;
+    void this.serve(message, ctx).then(
+      (reply) => replyTo?.tell(reply),
+      (error: unknown) => replyTo?.tell(agentError(error)),
+    );
+  }
+
+  private async serve(m: GroupRequest, ctx: ActorContext<GroupRequest>): Promise<AgentReply<Uint8Array | null>> {
+    const op = m.payload as GlobalOp;
+    const key = globalKey(new Uint8Array(m.keyBytes), m.keyId);
+    const client = this.directory.client(this.group);
+    const deadlineMs = ctx.clock.now() + Math.min(Number(op.timeoutMs) || this.tuning.routeTimeoutMs, this.tuning.routeTimeoutMs);
+    switch (op.op) {
+      case 'get': {
+        const value = await runQuery<Uint8Array | null>(client, { name: 'gget', key }, op.consistency, { deadlineMs });
+        return { ok: true, value: value === null ? null : new Uint8Array(value) };
+      }
+      case 'put':
+      case 'delete': {
+        const command =
+          op.op === 'put'
+            ? ({ op: 'custom', name: 'gput', args: { key, value: new Uint8Array(op.value) } } as const)
+            : ({ op: 'custom', name: 'gdelete', args: { key } } as const);
+        const result = await propose(client, op.clientId, op.requestId, command, { deadlineMs });
+        if (!result.ok) return agentError(resultError(result));
+        return { ok: true, value: null };
+      }
+      default:
+        return { ok: false, code: 'INTERNAL', message: `unknown global op ${JSON.stringify((op as { op: unknown }).op)}` };
+    }
+  }
+}
+
+/**
+ * The data-migration layer of one gateway: the gateway's RangeListener.
+ * Every move runs the same steps, each idempotent (a failed hook is retried
+ * from the start):
+ *  1. fence the range in the old group (through its Raft log: a new leader
+ *     keeps it) — from then on it refuses reads and writes there (FENCED);
+ *  2. in the new group, `importBegin` (fence there too and drop stale keys),
+ *     then the old group's keys (a linearizable export, in pages) and its
+ *     sessions (so a write retried after the move is still applied once),
+ *     then `importEnd`: the new group serves the range;
+ *  3. mark the range moved in the old group; its keys are deleted (`purge`)
+ *     at the gateway's next `changed`, when the handover is final. The fence
+ *     stays: a request routed there late is refused, not applied.
+ * Who moves what: `release` pushes the range to the new owner's group (join
+ * of a predecessor, graceful leave); `acquire` pulls only when nobody could
+ * push (the predecessor failed, or changed without a handshake). So the keys
+ * are in the new group before its gateway serves them.
+ */
+export class Migrator implements RangeListener {
+  private readonly tuning: EdgeTuning;
+  private readonly session: OwnSession;
+  /** One move at a time: moves of overlapping ranges must not interleave. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private purging = false;
+  private purgeAgain = false;
+  /** Moves completed (tests and status). */
+  movesCompleted = 0;
+
+  constructor(
+    private readonly system: ActorSystem,
+    private readonly gateway: string,
+    private readonly directory: GroupDirectory,
+    tuning: Partial<EdgeTuning> = {},
+  ) {
+    this.tuning = { ...edgeDefaults, ...tuning };
+    this.session = new OwnSession(`migrator/${gateway}`, system.random);
+  }
+
+  private get layout(): ClusterLayout {
+    return this.directory.layout;
+  }
+
+  release(e: RangeReleased): Promise<void> {
+    const to = groupOfGateway(this.layout, e.newOwner.ref.address.system);
+    const from = groupOfGateway(this.layout, this.gateway);
+    return this.serialized(() => this.move(ringSpans(e.from, e.to), from, to, e.reason));
+  }
+
+  acquire(e: RangeAcquired): Promise<void> {
+    if (e.reason === 'joined' || e.reason === 'predecessor-left') {
+      // The releasing side pushed the range into this group before the handshake let us get here.
+      return Promise.resolve();
+    }
+    const from = groupOfGateway(this.layout, e.previousOwner.ref.address.system);
+    const to = groupOfGateway(this.layout, this.gateway);
+    return this.serialized(() => this.move(ringSpans(e.from, e.to), from, to, e.reason));
+  }
+
+  changed(e: RangeChanged): void {
+    void e;
+    this.schedulePurge();
+  }
+
+  private serialized(fn: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Moves the global keys of `spans` from group `from` to group `to` (see the class comment). */
+  async move(spans: IdSpan[], from: GroupLayout, to: GroupLayout, reason: string): Promise<void> {
+    if (from.id === to.id) return;
+    const hex = toHexSpans(spans);
+    const src = this.directory.client(from);
+    const dst = this.directory.client(to);
+    const step = () => ({ deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs });
+    let moved = 0;
+    try {
+      await runCommand(src, this.session, { name: 'fence', args: { spans: hex } }, step());
+      await runCommand(dst, this.session, { name: 'importBegin', args: { spans: hex } }, step());
+      let after: string | null = null;
+      do {
+        const page: ExportPage = await runQuery<ExportPage>(
+          src,
+          { name: 'export', spans: hex, after, maxBytes: this.tuning.migrationChunkBytes },
+          'linearizable',
+          step(),
+        );
+        if (page.entries.length > 0) {
+          await runCommand(dst, this.session, { name: 'importChunk', args: { entries: page.entries, sessions: [] } }, step());
+          moved += page.entries.length;
+        }
+        after = page.next;
+      } while (after !== null);
+      for (let offset = 0; ; offset += this.tuning.migrationSessionsPerChunk) {
+        const page = await runQuery<SessionsPage>(
+          src,
+          { name: 'exportSessions', offset, count: this.tuning.migrationSessionsPerChunk },
+          'linearizable',
+          step(),
+        );
+        if (page.sessions.length > 0) {
+          await runCommand(dst, this.session, { name: 'importChunk', args: { entries: [], sessions: page.sessions } }, step());
+        }
+        if (offset + this.tuning.migrationSessionsPerChunk >= page.total) break;
+      }
+      await runCommand(dst, this.session, { name: 'importEnd', args: { spans: hex } }, step());
+      await runCommand(src, this.session, { name: 'markMoved', args: { spans: hex } }, step());
+    } catch (error) {
+      throw new MigrationError(
+        `moving ${reason} range from group ${from.id} to group ${to.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    this.movesCompleted++;
+    this.system.log.log('info', 'edge: range moved', { gateway: this.gateway, from: from.id, to: to.id, keys: moved, reason });
+  }
+
+  /** Deletes the keys of ranges moved out of this gateway's group (retried while the group is unavailable). */
+  private schedulePurge(): void {
+    if (this.purging) {
+      this.purgeAgain = true;
+      return;
+    }
+    this.purging = true;
+    const group = groupOfGateway(this.layout, this.gateway);
+    const run = async (): Promise<void> => {
+      for (let attempt = 1; attempt <= this.tuning.purgeMaxAttempts; attempt++) {
+        this.purgeAgain = false;
+        try {
+          // After any move in flight: a purge must not race the fence it is meant to follow.
+          await this.serialized(async () => {
+            await runCommand(this.directory.client(group), this.session, { name: 'purge', args: {} }, {
+              deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs,
+            });
+          });
+          if (!this.purgeAgain) return;
+        } catch (error) {
+          if (!(error instanceof EdgeKVError)) throw error;
+          await new Promise<void>((resolve) => this.system.clock.setTimeout(resolve, this.tuning.purgeRetryMs));
+        }
+      }
+    };
+    void run().finally(() => {
+      this.purging = false;
+    });
+  }
+}
