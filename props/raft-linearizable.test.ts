@@ -29,7 +29,9 @@ type Fault =
   /** Removes `node` from the group (it may be the leader), then adds it back. */
   | { kind: 'reconfigure'; node: number; atMs: number; forMs: number }
   /** Asks whoever leads to hand leadership to `node` (TimeoutNow under load). */
-  | { kind: 'transfer'; node: number; atMs: number };
+  | { kind: 'transfer'; node: number; atMs: number }
+  /** Power cut of the whole group at once: only what each member had synced survives. */
+  | { kind: 'crashAll'; atMs: number; downMs: number };
 
 interface Scenario {
   seed: number;
@@ -42,6 +44,8 @@ interface Scenario {
   spread: boolean;
   /** Snapshot and compact every this many applied entries (small: InstallSnapshot under faults). */
   snapshotEvery: number;
+  /** Virtual time an fsync takes: a slow disk widens every window between a write and its durability. */
+  fsyncMs: number;
 }
 
 const opArb: fc.Arbitrary<ClientOp> = fc.record({
@@ -77,6 +81,11 @@ function scenarioArb(size: 3 | 5): fc.Arbitrary<Scenario> {
       forMs: fc.integer({ min: 500, max: 4000 }),
     }),
     fc.record({ kind: fc.constant('transfer' as const), node, atMs: fc.integer({ min: 0, max: 5000 }) }),
+    fc.record({
+      kind: fc.constant('crashAll' as const),
+      atMs: fc.integer({ min: 0, max: 5000 }),
+      downMs: fc.integer({ min: 10, max: 2000 }),
+    }),
   );
   return fc.record({
     seed: fc.integer({ min: 1, max: 0x7fffffff }),
@@ -87,6 +96,7 @@ function scenarioArb(size: 3 | 5): fc.Arbitrary<Scenario> {
     faults: fc.array(fault, { maxLength: 3 }),
     spread: fc.boolean(),
     snapshotEvery: fc.constantFrom(10_000, 8),
+    fsyncMs: fc.constantFrom(1, 5, 20),
   });
 }
 
@@ -100,7 +110,7 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
     seed: s.seed,
     size: s.size,
     raft,
-    fsyncMs: 1,
+    fsyncMs: s.fsyncMs,
     snapshotEveryEntries: s.snapshotEvery,
     snapshotCatchupEntries: 2,
     faults: { dropRate: s.dropRate, duplicateRate: s.dropRate, minDelayMs: 1, maxDelayMs: s.maxDelayMs, reorder: true },
@@ -120,6 +130,13 @@ async function runScenario(s: Scenario, raft?: RaftOverrides): Promise<void> {
       const majority = g.ids.map(nodeName).filter((n) => !minority.includes(n));
       g.sim.schedule(1000 + f.atMs, () => g.sim.network.partition(minority, majority));
       g.sim.schedule(1000 + f.atMs + f.forMs, () => g.sim.network.heal());
+    } else if (f.kind === 'crashAll') {
+      g.sim.schedule(1000 + f.atMs, () => {
+        for (const id of g.ids) g.crash(id);
+      });
+      g.sim.schedule(1000 + f.atMs + f.downMs, () => {
+        for (const id of g.ids) if (!g.sim.isUp(nodeName(id))) g.restart(id);
+      });
     } else if (f.kind === 'transfer') {
       g.sim.schedule(1000 + f.atMs, () => {
         const leader = g.leaderNow();
