@@ -121,7 +121,11 @@ export class LmdbLogStore implements LogStore {
       let compactedTerm = this.compactedTerm;
       let snap = this.snap;
       const s = batch.snapshot;
-      await this.env.transaction(() => {
+      // A synchronous write transaction: it only copies into the memory map and commits (the
+      // fsync runs afterwards, off this thread, and `flushed` waits for it); it skips the
+      // event-turn batching delay of lmdb-js's asynchronous transactions. The Ready is already
+      // one batch.
+      this.env.transactionSync(() => {
         if (s && s.meta.index > this.snap.meta.index) {
           for (const k of this.entriesDb.getKeys({})) this.entriesDb.removeSync(k);
           this.metaDb.putSync('snapshot', encodeSnapshot(s));
@@ -158,7 +162,7 @@ export class LmdbLogStore implements LogStore {
       const snap: Snapshot = { meta: { index, term: this.term(index), confState }, data };
       const compactTo = Math.max(this.first - 1, index - keepEntries);
       const compactTerm = this.term(compactTo);
-      await this.env.transaction(() => {
+      this.env.transactionSync(() => {
         this.metaDb.putSync('snapshot', encodeSnapshot(snap));
         for (let i = this.first; i <= compactTo; i++) this.entriesDb.removeSync(i);
         this.metaDb.putSync('compacted', encodeCompacted(compactTo, compactTerm));
