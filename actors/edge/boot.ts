@@ -125,7 +125,12 @@ export async function bootGateway(system: ActorSystem, config: GatewayConfig, ho
           name: config.name,
           ...(bootstrap.length > 0 ? { bootstrap } : {}),
           group: agent,
-          listener: migrator,
+          // Bound: the gateway may call a hook detached from its object.
+          listener: {
+            acquire: (e) => migrator.acquire(e),
+            release: (e) => migrator.release(e),
+            changed: (e) => migrator.changed(e),
+          },
           ...(hooks.tuning !== undefined ? { tuning: hooks.tuning } : {}),
         });
         hooks.onGateway?.(actor);
