@@ -1,4 +1,4 @@
-import { ValueType, type InternalIterator } from './internal-key.js';
+import { compareKeys, ValueType, type InternalIterator } from './internal-key.js';
 import { MergingIterator } from './merging-iterator.js';
 import { SSTableBuilder, type TableBuilderOptions } from './sstable-builder.js';
 import type { TableProperties } from './sstable-format.js';
@@ -62,7 +62,7 @@ export function writeMergedTables(
   for (it.seekToFirst(); it.valid(); it.next()) {
     stats.inputEntries++;
     const key = it.key();
-    if (lastKey !== null && lastKey.equals(key)) {
+    if (lastKey !== null && compareKeys(lastKey, key) === 0) {
       stats.droppedShadowed++;
       continue;
     }

@@ -1,4 +1,4 @@
-import type { InternalIterator, ValueType } from './internal-key.js';
+import { compareKeys, type InternalIterator, type ValueType } from './internal-key.js';
 
 /**
  * Merges sorted cursors into one (key ascending, newest version first) with a
@@ -11,7 +11,7 @@ export class MergingIterator implements InternalIterator {
   constructor(private readonly children: readonly InternalIterator[]) {}
 
   private static less(a: InternalIterator, b: InternalIterator): boolean {
-    const c = Buffer.compare(a.key(), b.key());
+    const c = compareKeys(a.key(), b.key());
     if (c !== 0) return c < 0;
     return a.seq() > b.seq();
   }

@@ -1,7 +1,7 @@
 import { BlockBuilder } from './block-builder.js';
 import { bloomHash, buildBloom } from './bloom.js';
 import { LSM_DEFAULTS } from './defaults.js';
-import { ValueType } from './internal-key.js';
+import { compareKeys, ValueType } from './internal-key.js';
 import {
   blockTrailer,
   encodeFooter,
@@ -63,7 +63,7 @@ export class SSTableBuilder {
   }
 
   add(key: Buffer, seq: number, type: ValueType, value: Uint8Array): void {
-    if (this.lastKey !== null && Buffer.compare(this.lastKey, key) >= 0) {
+    if (this.lastKey !== null && compareKeys(this.lastKey, key) >= 0) {
       throw new Error('SSTableBuilder.add: keys must be strictly ascending');
     }
     const n = this.props.numEntries;
