@@ -29,17 +29,3 @@ export class EngineClosedError extends EdgeKVError {
     super('ENGINE_CLOSED', `storage engine is not usable: ${reason}`, options);
   }
 }
-
-/** A file the engine needs is missing or unreadable (e.g. a snapshot without its files). */
-export class StorageIOError extends EdgeKVError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STORAGE_IO', message, options);
-  }
-}
-
-/** Another engine holds the directory (the LOCK file names the holder). */
-export class EngineLockedError extends EdgeKVError {
-  constructor(readonly dir: string) {
-    super('ENGINE_LOCKED', `storage directory ${dir} is already open in this process`);
-  }
-}
