@@ -68,8 +68,8 @@ type Internal =
 type Msg = GatewayMessage | Internal;
 
 type PendingHook =
-  | { kind: 'acquire'; event: RangeAcquired; then: 'serve' | 'take-leaver-range' }
-  | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' };
+  | { kind: 'acquire'; event: RangeAcquired; then: 'serve' | 'take-leaver-range' | 'recovered' }
+  | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' | 'nothing' };
 
 type WalkPurpose =
   | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined }
@@ -126,6 +126,8 @@ export class GatewayActor implements Actor<Msg> {
   private leaving: { replyTo: ActorRef<unknown> | undefined; predecessor: PeerRef; successor: PeerRef } | undefined;
   private buffered: Buffered[] = [];
   private hookSeq = 0;
+  /** Predecessor-failure recoveries whose acquire hook has not finished. */
+  private recoveries = 0;
   /** Gateways seen in any answer, for the ring check (oldest first, bounded). */
   private readonly acquaintances = new Map<RingId, PeerRef>();
   private probing = false;
@@ -334,25 +336,44 @@ export class GatewayActor implements Actor<Msg> {
     if (!result.changed) return;
     const failed = this.failedPredecessor;
     this.failedPredecessor = undefined;
-    if (result.previous === undefined && failed !== undefined && failed.id !== peer.id) {
-      // The range grew from (failed, self] to (peer, self]: (peer, failed] routes here now.
-      this.fireHook({
-        kind: 'acquire',
-        event: { kind: 'range-acquired', from: peer.id, to: failed.id, previousOwner: failed, reason: 'predecessor-failed' },
-        then: 'serve',
-      });
-      this.emitChanged('predecessor-failed');
-    } else if (result.previous !== undefined && between(result.previous.id, peer.id, this.id, '()')) {
-      // A node came in between without a handshake (after a partition healed): it owns (previous, peer] now.
+    // Where this gateway's range started before: its old predecessor, or the one that failed.
+    const oldStart = result.previous ?? failed;
+    if (oldStart !== undefined && oldStart.id !== peer.id && between(peer.id, oldStart.id, this.id, '()')) {
+      // The range grew from (oldStart, self] to (peer, self]: (peer, oldStart] routes here now.
+      this.recover({ from: peer.id, to: oldStart.id, previousOwner: oldStart });
+    } else if (oldStart !== undefined && between(oldStart.id, peer.id, this.id, '()')) {
+      // A node came in between without a handshake (after a partition healed, a split merged): it owns (oldStart, peer] now.
       this.fireHook({
         kind: 'release',
-        event: { kind: 'range-released', from: result.previous.id, to: peer.id, newOwner: peer, reason: 'predecessor-changed' },
-        then: 'hand-to-successor',
+        event: { kind: 'range-released', from: oldStart.id, to: peer.id, newOwner: peer, reason: 'predecessor-changed' },
+        then: 'nothing',
       });
-      this.emitChanged('predecessor-changed');
-    } else {
-      this.emitChanged('predecessor-changed');
     }
+    this.emitChanged(failed !== undefined && result.previous === undefined ? 'predecessor-failed' : 'predecessor-changed');
+  }
+
+  /**
+   * The range grew over a failed predecessor's: nothing can be awaited (the
+   * keys already route here), but join handshakes wait until the hook is
+   * done, so a joiner is never handed a part of the range still being
+   * recovered.
+   */
+  private recover(range: { from: RingId; to: RingId; previousOwner: PeerRef }): void {
+    this.recoveries++;
+    this.fireHook({
+      kind: 'acquire',
+      event: { kind: 'range-acquired', ...range, reason: 'predecessor-failed' },
+      then: 'recovered',
+    });
+  }
+
+  /** Alone after failures: the whole ring is ours, including the failed predecessor's range (no notify will ever say so). */
+  private settleIfAlone(): void {
+    const failed = this.failedPredecessor;
+    if (!this.core.isAlone || failed === undefined) return;
+    this.failedPredecessor = undefined;
+    this.recover({ from: this.id, to: failed.id, previousOwner: failed });
+    this.emitChanged('predecessor-failed');
   }
 
   private checkPredecessor(): void {
@@ -466,6 +487,7 @@ export class GatewayActor implements Actor<Msg> {
       this.emitChanged('predecessor-failed');
     }
     if (wasSuccessor && this.core.successors.isEmpty()) this.core.recoverSuccessor();
+    this.settleIfAlone();
     if (wasSuccessor || wasPredecessor) {
       this.ctx.log.log('info', 'gateway: peer suspected', {
         gateway: this.options.name,
@@ -777,6 +799,7 @@ export class GatewayActor implements Actor<Msg> {
     }
     // One range handshake at a time: a join racing a leave here would hand out a range computed from a stale predecessor.
     if (this.leaveHandoff !== undefined) return answer({ kind: 'join-busy', reason: 'the predecessor is leaving through this gateway' });
+    if (this.recoveries > 0) return answer({ kind: 'join-busy', reason: 'recovering a failed predecessor\'s range' });
     const last = this.lastJoinHandoff;
     if (last !== undefined && last.joiner.id === joiner.id && this.core.predecessor?.id === joiner.id) {
       return answer({ kind: 'join-accepted', predecessor: last.from, successors: this.successorsFor(joiner) });
@@ -811,9 +834,9 @@ export class GatewayActor implements Actor<Msg> {
       replyTo?.tell({ kind: 'leave-failed', reason: `gateway is ${this.state}` } satisfies LeaveReply);
       return;
     }
-    if (this.joinHandoff !== undefined || this.leaveHandoff !== undefined) {
+    if (this.joinHandoff !== undefined || this.leaveHandoff !== undefined || this.recoveries > 0) {
       // Its range is changing hands right now; leaving too would hand over a range computed before that change.
-      replyTo?.tell({ kind: 'leave-failed', reason: 'a neighbour is joining or leaving through this gateway; retry shortly' } satisfies LeaveReply);
+      replyTo?.tell({ kind: 'leave-failed', reason: 'a neighbour is joining or leaving through this gateway, or a failed one\'s range is being recovered; retry shortly' } satisfies LeaveReply);
       return;
     }
     if (this.core.successors.isEmpty()) {
@@ -960,6 +983,10 @@ export class GatewayActor implements Actor<Msg> {
   }
 
   private onHookDone(hook: PendingHook): void {
+    if (hook.kind === 'acquire' && hook.then === 'recovered') {
+      this.recoveries--;
+      return;
+    }
     if (hook.kind === 'acquire') {
       if (hook.then === 'serve' && hook.event.reason === 'joined' && this.state === 'acquiring') {
         this.state = 'serving';
@@ -972,6 +999,12 @@ export class GatewayActor implements Actor<Msg> {
         const h = this.leaveHandoff;
         if (h === undefined) return;
         this.leaveHandoff = undefined;
+        const failed = this.failedPredecessor;
+        if (this.core.predecessor === undefined && failed !== undefined && failed.id !== h.leaving.id && between(h.leaving.id, failed.id, this.id, '()')) {
+          // The leaver's successor failed before this gateway took over: that gateway's range (leaver, failed] is ours too now.
+          this.recover({ from: h.leaving.id, to: failed.id, previousOwner: failed });
+        }
+        this.failedPredecessor = undefined;
         this.core.peerFailed(h.leaving.id);
         this.acquaintances.delete(h.leaving.id);
         this.rememberDeparted(h.leaving.id);
