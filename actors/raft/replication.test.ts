@@ -118,6 +118,38 @@ describe('log replication', () => {
   });
 });
 
+describe('transport reports', () => {
+  it('an unreachable follower in replicate state drops back to probing', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    expect(c.core(1).status().progress.get(2)?.state).toBe('replicate');
+    c.core(1).reportUnreachable(2);
+    expect(c.core(1).status().progress.get(2)?.state).toBe('probe');
+  });
+
+  it('a failed snapshot send returns the follower to probing, paused until it answers a heartbeat', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    c.isolate(3);
+    for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+    c.deliverAll();
+    c.compact(1, 0);
+    c.heal();
+    c.addFilter((m) => m.type !== 'snap');
+    c.tick(1);
+    c.deliverAll();
+    expect(c.core(1).status().progress.get(3)?.state).toBe('snapshot');
+    c.core(1).reportSnapshot(3, false);
+    expect(c.core(1).status().progress.get(3)?.state).toBe('probe');
+    c.processReady(c.node(1));
+    expect(c.queue.filter((m) => m.to === 3)).toEqual([]);
+    c.heal();
+    c.tick(1);
+    c.deliverAll();
+    expect(c.node(3).recorded).toHaveLength(5);
+  });
+});
+
 describe('sending before the own fsync', () => {
   it("a leader's appends go out early, but not in the Ready that makes its new term durable", () => {
     const c = new TestCluster([1, 2], { learners: [2] });
