@@ -8,7 +8,7 @@ import { LSM_DEFAULTS } from './defaults.js';
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { CorruptionError, EngineClosedError, KeyTooLargeError, ValueTooLargeError } from './errors.js';
 import { parseFileName, tableFileName, walFileName } from './filenames.js';
-import { packMemtable, runFlushJob } from './flush-job.js';
+import { flushInputOf, runFlushJob } from './flush-job.js';
 import { joinPath, type FileSystem } from './fs.js';
 import { compareKeys, ValueType, type InternalIterator, type LookupResult } from './internal-key.js';
 import { InlineJobRunner, type StorageJobRunner } from './job-runner.js';
@@ -272,8 +272,7 @@ export class LsmEngine {
     if (replay.count > 0) {
       // Recovered writes go straight to L0 so the old WALs can be dropped.
       const number = this.versions.newFileNumber();
-      const packed = packMemtable(replay);
-      const out = runFlushJobSync(packed, this.tableOpts);
+      const out = runFlushJob(flushInputOf(replay, this.tableOpts));
       this.writeTableFile(number, out.bytes);
       this.fs.syncDir(this.dir);
       edit.added.push({ level: 0, file: metaOf(number, out.bytes.length, out.props) });
@@ -682,8 +681,7 @@ export class LsmEngine {
         appliedIndex: m.maxAppliedIndex,
       };
       if (m.count > 0) {
-        const packed = packMemtable(m);
-        const out = await this.jobs.flush({ entries: packed, count: packed.count, table: this.tableOpts });
+        const out = await this.jobs.flush(flushInputOf(m, this.tableOpts));
         await this.writeTableFileAsync(number, out.bytes);
         this.fs.syncDir(this.dir);
         edit.added.push({ level: 0, file: metaOf(number, out.bytes.length, out.props) });
@@ -1063,7 +1061,4 @@ export function metaOf(number: number, sizeBytes: number, p: TableProperties): F
   };
 }
 
-function runFlushJobSync(packed: Uint8Array & { count: number }, table: TableBuilderOptions) {
-  return runFlushJob({ entries: packed, count: packed.count, table });
-}
 

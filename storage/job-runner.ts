@@ -59,7 +59,9 @@ export class PoolJobRunner implements StorageJobRunner {
   }
 
   async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    return unwrap(await this.flushPool.run<FlushJobInput, TaskResult<FlushJobOutput>>('lsm-flush', input, buffersOf([input.entries])));
+    // Arena chunks are copied (the memtable still serves reads); the index is moved.
+    const transfer = input.index.buffer instanceof ArrayBuffer ? [input.index.buffer] : [];
+    return unwrap(await this.flushPool.run<FlushJobInput, TaskResult<FlushJobOutput>>('lsm-flush', input, transfer));
   }
 
   async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {

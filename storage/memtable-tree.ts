@@ -19,6 +19,8 @@ const MAX = 64;
  */
 export class MemEntry {
   constructor(
+    /** Which arena chunk of its memtable holds the bytes (flush jobs receive the chunks by number). */
+    readonly chunk: number,
     readonly arena: Buffer,
     readonly off: number,
     readonly klen: number,
@@ -220,6 +222,14 @@ export class MemtableTree {
     const e = c.leaf === null ? null : c.leaf.e[c.index]!;
     c.leaf = null;
     return e;
+  }
+
+  /** Calls `f` for every entry in order (flushes walk the leaves directly). */
+  forEach(f: (e: MemEntry) => void): void {
+    for (let leaf: Leaf | null = this.first; leaf !== null; leaf = leaf.next) {
+      const es = leaf.e;
+      for (let i = 0; i < leaf.n; i++) f(es[i]!);
+    }
   }
 
   seekToFirst(out: TreeCursor): void {

@@ -8,7 +8,7 @@ import { MemEntry, MemtableTree, TreeCursor } from './memtable-tree.js';
 
 function insert(tree: MemtableTree, key: Buffer, seq: number, value: Buffer = Buffer.alloc(0)): void {
   const arena = Buffer.concat([key, value]);
-  tree.insert(new MemEntry(arena, 0, key.length, value.length, seq, ValueType.Value));
+  tree.insert(new MemEntry(0, arena, 0, key.length, value.length, seq, ValueType.Value));
 }
 
 function collect(tree: MemtableTree): { key: string; seq: number }[] {

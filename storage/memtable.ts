@@ -15,6 +15,8 @@ export class Memtable {
   private bytes = 0;
   private arena: Buffer = Buffer.alloc(0);
   private arenaUsed = 0;
+  /** Every arena chunk, by number; the last one is `arena`. */
+  readonly chunks: Buffer[] = [];
   /** Highest Raft log index applied through this memtable (0: none). */
   maxAppliedIndex = 0;
   firstSeq = 0;
@@ -36,6 +38,7 @@ export class Memtable {
     if (this.arenaUsed + n > this.arena.length) {
       this.arena = Buffer.allocUnsafeSlow(Math.max(ARENA_CHUNK_BYTES, n));
       this.arenaUsed = 0;
+      this.chunks.push(this.arena);
     }
     const off = this.arenaUsed;
     this.arenaUsed += n;
@@ -50,7 +53,7 @@ export class Memtable {
     const arena = this.arena;
     arena.set(key, off);
     if (vlen > 0) arena.set(value, off + klen);
-    this.insertEntry(new MemEntry(arena, off, klen, vlen, seq, type));
+    this.insertEntry(new MemEntry(this.chunks.length - 1, arena, off, klen, vlen, seq, type));
   }
 
   /** As `add`, with the keyspace tag given apart so no tagged key has to be built. */
@@ -62,7 +65,7 @@ export class Memtable {
     arena[off] = tag;
     arena.set(key, off + 1);
     if (vlen > 0) arena.set(value, off + klen);
-    this.insertEntry(new MemEntry(arena, off, klen, vlen, seq, type));
+    this.insertEntry(new MemEntry(this.chunks.length - 1, arena, off, klen, vlen, seq, type));
   }
 
   private insertEntry(e: MemEntry): void {
@@ -78,6 +81,15 @@ export class Memtable {
     const e = this.tree.find(key, maxSeq);
     if (e === null || !e.keyEquals(key)) return null;
     return e;
+  }
+
+  /** Bytes of the last arena chunk in use (the rest of it is free space). */
+  get lastChunkUsed(): number {
+    return this.arenaUsed;
+  }
+
+  forEachEntry(f: (e: MemEntry) => void): void {
+    this.tree.forEach(f);
   }
 
   iterator(maxSeq: number = MAX_SEQUENCE): InternalIterator {

@@ -15,7 +15,7 @@ export async function runEdgekv(workload: Workload, p: LsmBenchParams, dir: stri
   // Threads up and task modules compiled before the clock starts, as db_bench's threads are.
   const table = { blockSizeBytes: 4096, blockRestartInterval: 16, bloomBitsPerKey: 10 };
   for (const p of [pool, flushPool]) {
-    await p.warmUp('lsm-flush', { entries: new Uint8Array(0), count: 0, table });
+    await p.warmUp('lsm-flush', { chunks: [], index: new Float64Array(0), count: 0, table });
     await p.warmUp('lsm-compaction', { inputs: [], targetFileSizeBytes: 1 << 20, dropTombstones: false, table });
   }
   const engine = await LsmEngine.open({ fs: new NodeFileSystem(), dir, jobs: new PoolJobRunner(pool, flushPool) });
