@@ -94,7 +94,7 @@ export interface RaftStatus {
   readonly progress: ReadonlyMap<NodeId, ProgressStatus>;
 }
 
-
+/** A message as the core builds it: `from` is always this node; `term` defaults to the current one. */
 type Outgoing = Message extends infer M ? (M extends Message ? Omit<M, 'from' | 'term'> & { term?: number } : never) : never;
 
 /**
@@ -450,8 +450,8 @@ export class RaftCore {
     if (this.state === 'leader') return;
     if (!this.promotable()) return;
     if (this.hasUnappliedConfChanges()) return;
-    if (this.cfg.preVote && !transfer) this.campaign2('preVote', false);
-    else this.campaign2('vote', transfer);
+    if (this.cfg.preVote && !transfer) this.startCampaign('preVote', false);
+    else this.startCampaign('vote', transfer);
   }
 
   private hasUnappliedConfChanges(): boolean {
@@ -466,7 +466,7 @@ export class RaftCore {
     return false;
   }
 
-  private campaign2(kind: 'vote' | 'preVote', transfer: boolean): void {
+  private startCampaign(kind: 'vote' | 'preVote', transfer: boolean): void {
     let voteTerm: number;
     if (kind === 'preVote') {
       this.becomePreCandidate();
@@ -478,7 +478,7 @@ export class RaftCore {
     this.votes.set(this.id, true);
     if (voteResult(this.voters, this.votes) === 'won') {
       // Single voter: nobody to ask.
-      if (kind === 'preVote') this.campaign2('vote', transfer);
+      if (kind === 'preVote') this.startCampaign('vote', transfer);
       else {
         this.becomeLeader();
         // Learners, if any, start receiving the log now.
@@ -878,7 +878,7 @@ export class RaftCore {
     this.votes.set(m.from, !m.reject);
     const r = voteResult(this.voters, this.votes);
     if (r === 'won') {
-      if (this.state === 'preCandidate') this.campaign2('vote', false);
+      if (this.state === 'preCandidate') this.startCampaign('vote', false);
       else {
         this.becomeLeader();
         this.bcastAppend();
