@@ -26,7 +26,10 @@ type Cmd =
   | { kind: 'restart' }
   | { kind: 'crash' }
   | { kind: 'crashDuring'; afterOps: number; work: Cmd[]; recoveryCrashAfter: number | null }
-  | { kind: 'check'; key: number; ks: Keyspace; start: number; end: number };
+  | { kind: 'check'; key: number; ks: Keyspace; start: number; end: number }
+  /** Opens a lazy iterator: it must yield the state of this moment, whatever happens later. */
+  | { kind: 'iterOpen'; ks: Keyspace }
+  | { kind: 'iterStep'; n: number };
 
 const KEYS = 24;
 const ks = fc.constantFrom<Keyspace>('local', 'global');
@@ -67,6 +70,8 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant('check' as const), key, ks, start: key, end: fc.integer({ min: 0, max: KEYS }) }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('iterOpen' as const), ks }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('iterStep' as const), n: fc.integer({ min: 1, max: 6 }) }) },
 );
 
 const keyOf = (n: number) => Buffer.from(`key${String(n).padStart(3, '0')}`);
@@ -109,6 +114,8 @@ class Harness {
   states: State[] = [new Map()];
   /** Index into `states` that a power loss may not go below. */
   durable = 0;
+  /** A lazy iterator in progress and what it must still yield. */
+  iter: { gen: Iterator<{ key: Buffer; value: Buffer }>; expected: string[]; pos: number } | null = null;
   incarnation = 0;
 
   constructor(private readonly seed: number) {}
@@ -128,6 +135,8 @@ class Harness {
   }
 
   async open(): Promise<void> {
+    // An iterator does not outlive its engine.
+    this.iter = null;
     this.noteStats();
     this.clock = new ManualClock();
     this.engine = await LsmEngine.open(options(this.fs, this.clock, this.seed + this.incarnation++));
@@ -219,6 +228,36 @@ class Harness {
       case 'check':
         this.check(c);
         return;
+      case 'iterOpen': {
+        this.iter?.gen.return?.();
+        const expected = [...this.model]
+          .filter(([k]) => k.startsWith(`${c.ks}/`))
+          .map(([k, v]) => [k.slice(c.ks.length + 1), v] as const)
+          .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+          .map(([k, v]) => `${k}=${v}`);
+        this.iter = { gen: this.engine.iterate(c.ks), expected, pos: 0 };
+        return;
+      }
+      case 'iterStep':
+        this.stepIterator(c.n);
+        return;
+    }
+  }
+
+  stepIterator(n: number): void {
+    const it = this.iter;
+    if (it === null) return;
+    for (let i = 0; i < n; i++) {
+      const r = it.gen.next();
+      const want = it.expected[it.pos];
+      if (r.done) {
+        if (want !== undefined) throw new Error(`iterator ended early: expected ${want} at ${it.pos}`);
+        this.iter = null;
+        return;
+      }
+      const got = `${r.value.key.toString()}=${r.value.value.toString()}`;
+      if (got !== want) throw new Error(`iterator yielded ${got} at ${it.pos}, its snapshot says ${want}`);
+      it.pos++;
     }
   }
 
@@ -308,6 +347,7 @@ describe('LSM engine against an in-memory model', () => {
         const h = new Harness(seed);
         await h.open();
         for (const c of cmds) await h.run(c);
+        h.stepIterator(Number.MAX_SAFE_INTEGER);
         h.checkAll();
         await h.settle(h.engine.waitForIdle());
         h.checkAll();

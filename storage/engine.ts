@@ -536,22 +536,36 @@ export class LsmEngine {
    * Live entries of a keyspace in key order, from a consistent view taken at
    * the call: later writes and compactions do not change what it yields.
    */
-  *iterate(keyspace: Keyspace, opts: ScanOptions = {}): Generator<Entry, void, undefined> {
+  iterate(keyspace: Keyspace, opts: ScanOptions = {}): Generator<Entry, void, undefined> {
     if (this.closed) throw new EngineClosedError('closed');
     const tag = keyspaceTag(keyspace);
     const { lo, hi } = storedRange(tag, opts.start, opts.end);
-    const limit = opts.limit ?? Infinity;
+    // The view is taken now, at the call, not at the first next(): generators start lazily.
     const snapshotSeq = this.seq;
     const version = this.versions.current;
     version.ref();
     this.pinned.add(version);
     const children: InternalIterator[] = [this.mem.iterator(snapshotSeq), ...this.imm.map((m) => m.iterator(snapshotSeq))];
-    for (const f of version.levels[0]!) children.push(this.tables.get(f).iterator());
+    try {
+      for (const f of version.levels[0]!) children.push(this.tables.get(f).iterator());
+    } catch (e) {
+      this.unpin(version);
+      throw e;
+    }
     for (let level = 1; level < version.levels.length; level++) {
       const files = version.levels[level]!;
       if (files.length > 0) children.push(new LevelIterator(files, this.tables));
     }
-    const it = new MergingIterator(children);
+    return this.walk(new MergingIterator(children), version, snapshotSeq, lo, hi, opts.limit ?? Infinity);
+  }
+
+  private unpin(version: Version): void {
+    version.unref();
+    if (!version.pinned) this.pinned.delete(version);
+    if (!this.closed && !version.pinned && version !== this.versions.current) this.deleteObsoleteFilesSafely();
+  }
+
+  private *walk(it: MergingIterator, version: Version, snapshotSeq: number, lo: Buffer, hi: Buffer, limit: number): Generator<Entry, void, undefined> {
     let yielded = 0;
     try {
       it.seek(lo);
@@ -571,9 +585,7 @@ export class LsmEngine {
         it.next();
       }
     } finally {
-      version.unref();
-      if (!version.pinned) this.pinned.delete(version);
-      if (!this.closed && !version.pinned && version !== this.versions.current) this.deleteObsoleteFilesSafely();
+      this.unpin(version);
     }
   }
 
