@@ -58,3 +58,10 @@ export class DataDirError extends EdgeKVError {
     super('DATA_DIR', message);
   }
 }
+
+/** No node of the cluster answered a client command. */
+export class UnreachableClusterError extends EdgeKVError {
+  constructor(message: string) {
+    super('UNREACHABLE_CLUSTER', message);
+  }
+}

@@ -1,12 +1,13 @@
 // The `edgekv` command: `edgekv <command> [options]`, one function per command.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EdgeKVClient } from '../api/client.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { ClientCallError, EdgeKVClient } from '../api/client.js';
 import type { Consistency, Scope } from '../api/types.js';
 import type { LogLevel } from '../runtime/logger.js';
 import { defaultEndpoints } from './cluster/data-dir.js';
 import { cliDefaults } from './defaults.js';
 import { runPingDemo } from './demo.js';
-import { UsageError } from './errors.js';
+import { UnreachableClusterError, UsageError } from './errors.js';
 import { renderStatus } from './status-table.js';
 import { runUp } from './up.js';
 
@@ -72,6 +73,12 @@ async function withClient(values: Record<string, string | boolean | undefined>, 
   const client = clientFor(values);
   try {
     await use(client);
+  } catch (error) {
+    if (error instanceof ClientCallError && (error.grpcCode === grpcStatus.UNAVAILABLE || error.grpcCode === grpcStatus.DEADLINE_EXCEEDED)) {
+      const where = typeof values.endpoints === 'string' ? values.endpoints : `the endpoints of ${typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir}`;
+      throw new UnreachableClusterError(`${error.message}\n(is the cluster running? start it with \`edgekv up\`; tried ${where})`);
+    }
+    throw error;
   } finally {
     client.close();
   }

@@ -39,6 +39,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     if (typeof first === 'string') {
       out(`edgekv up: ${first} while starting; stopping`);
       await (await starting.catch(() => undefined))?.stop();
+      out('edgekv up: stopped');
       return;
     }
     cluster = first;

@@ -55,6 +55,8 @@ export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: Cluster
 
 export class Cluster {
   private readonly hosts = new Map<string, HostHandle>();
+  /** Hosts that said ready and have not exited since. */
+  private readonly live = new Set<string>();
   private readonly restarts = new Map<string, number[]>();
   private stopping: Promise<void> | undefined;
   private readonly out: (line: string) => void;
@@ -186,7 +188,14 @@ export class Cluster {
       handle = startThreadHost(spec, ports);
     }
     this.hosts.set(plan.name, handle);
-    void handle.exited.then((exit) => this.onExit(plan, handle, exit));
+    void handle.ready.then(
+      () => this.hosts.get(plan.name) === handle && this.live.add(plan.name),
+      () => undefined,
+    );
+    void handle.exited.then((exit) => {
+      if (this.hosts.get(plan.name) === handle) this.live.delete(plan.name);
+      return this.onExit(plan, handle, exit);
+    });
     return handle;
   }
 
@@ -246,7 +255,7 @@ export class Cluster {
     await sleep(cliDefaults.restartDelayMs);
     if (this.stopping !== undefined) return;
     const joinVia =
-      plan.role === 'gateway' ? this.plan.layout.groups.map((g) => g.gateway).find((gw) => gw !== plan.name && this.hosts.has(gw)) : undefined;
+      plan.role === 'gateway' ? this.plan.layout.groups.map((g) => g.gateway).find((gw) => gw !== plan.name && this.live.has(gw)) : undefined;
     const next = this.launch(plan, joinVia);
     try {
       await this.readyAll([next]);

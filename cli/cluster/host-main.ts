@@ -42,8 +42,10 @@ async function runInThread(): Promise<void> {
   let router: Router | undefined;
   let host: RunningHost | undefined;
   let stopRequested = false;
+  let failed = false;
   const stop = async (): Promise<void> => {
     stopRequested = true;
+    if (failed) send({ type: 'stopped', name });
     if (host === undefined) return;
     await host.stop().catch((error: unknown) => host?.system.log.log('error', 'stop failed', { error: describe(error) }));
     send({ type: 'stopped', name });
@@ -57,7 +59,9 @@ async function runInThread(): Promise<void> {
     send({ type: 'ready', name, pid: process.pid, apiPort: host.apiPort });
     if (stopRequested) await stop();
   } catch (error) {
+    failed = true;
     send({ type: 'failed', name, error: describe(error) });
+    if (stopRequested) send({ type: 'stopped', name });
   }
 }
 
