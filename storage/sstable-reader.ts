@@ -59,7 +59,7 @@ export class SSTableReader implements BlockCacheOwner {
     readonly fileNumber: number,
     readonly name: string,
     private readonly cache: BlockCache | null,
-    private readonly index: Block,
+    index: Block,
     private readonly filter: Buffer,
     readonly props: TableProperties,
     private readonly onCorruption: CorruptionListener | null,
