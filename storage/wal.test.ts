@@ -57,6 +57,21 @@ describe('WAL', () => {
     expect(r.corruption).toBeNull();
   });
 
+  it('treats zero-filled space after the last record as the end, not as damage', () => {
+    const fs = new MemoryFileSystem();
+    fs.mkdirp('/d');
+    const f = fs.create('/d/1.log');
+    const w = new WalWriter(f, 1);
+    w.addBatch(1, 0, [put('a', '1')]);
+    w.flush();
+    // Some file systems leave preallocated, zeroed blocks after a crash.
+    f.append(Buffer.alloc(100));
+    const r = readWal(fs, '/d/1.log', 'absolute-consistency');
+    expect(r.batches).toHaveLength(1);
+    expect(r.corruption).toBeNull();
+    expect(r.tornTailAt).not.toBeNull();
+  });
+
   it('detects every single flipped bit in every record, and never returns that record', () => {
     const fs = new MemoryFileSystem();
     fs.mkdirp('/d');
