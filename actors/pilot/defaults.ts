@@ -24,3 +24,18 @@ export const pilotDefaults = {
   /** How long a status report stays valid; a node silent for longer is treated as gone. */
   statusTtlMs: 3000,
 } as const;
+
+/** Scheduling and failover timings of the EdgePilot actors (ms). */
+export const pilotTimings = {
+  /** A placement question to a scheduler not answered in this time goes to the next candidate: merges must never wait long for a decision. */
+  placeTimeoutMs: 250,
+  /** A scheduler that did not answer is skipped for this long before it is asked again. */
+  suspectMs: 5000,
+  /** Remote deadline = factor × predicted offloaded time + slack: generous enough for noise, short enough that a dead target costs little. */
+  deadlineFactor: 4,
+  deadlineSlackMs: 2000,
+  /** Spare bandwidth reported by a node whose link is idle: the paper's 10 Gbps, in MB/s. */
+  linkBandwidthMBps: 1250,
+  /** Input size at which compaction performance (bytes/ms) is quoted for Algorithm 2. */
+  perfReferenceBytes: 4 * 1024 * 1024,
+} as const;

@@ -58,6 +58,11 @@ export class EdgeCode {
     return this.model(this.compute, node, this.computePrior(node)).line();
   }
 
+  /** Predicted merge time on `node` for `sizeBytes` of input (no contention stretch). */
+  predictComputeMs(node: string, sizeBytes: number): number {
+    return this.model(this.compute, node, this.computePrior(node)).predict(sizeBytes);
+  }
+
   samples(node: string): number {
     return this.compute.get(node)?.samples ?? 0;
   }

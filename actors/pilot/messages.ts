@@ -1,0 +1,34 @@
+import type { CompactionRecord, OffloadDecision } from './edgecode.js';
+import type { ServerStatus } from './server-status.js';
+
+/** What a node's monitor sends every period (Algorithm 1's inputs). */
+export interface NodeReport {
+  node: string;
+  cores: number;
+  speedFactor: number;
+  availableCores: number;
+  availableBandwidthMBps: number;
+  /** Busy share of the node's cores in percent, co-located work included. */
+  loadPercent: number;
+  loadThreads: number;
+  /** Compactions finished since the previous report. */
+  records: CompactionRecord[];
+}
+
+export type SchedulerMessage =
+  | { type: 'report'; report: NodeReport }
+  /** A node's compaction was triggered: where should it run? */
+  | { type: 'place'; owner: string; sizeBytes: number }
+  | { type: 'view' };
+
+export type PlaceReply =
+  | { type: 'placement'; target: 'local'; scheduler: string; decision?: OffloadDecision }
+  | { type: 'placement'; target: string; scheduler: string; decision: OffloadDecision };
+
+export interface SchedulerView {
+  type: 'view';
+  scheduler: string;
+  /** Live nodes, best first (Algorithm 2). */
+  queue: ServerStatus[];
+  decisions: { local: number; offload: number };
+}

@@ -1,0 +1,92 @@
+import type { Actor, ActorContext, Props } from '../../runtime/index.js';
+import { pilotDefaults, pilotTimings } from './defaults.js';
+import { EdgeCode } from './edgecode.js';
+import type { NodeReport, PlaceReply, SchedulerMessage, SchedulerView } from './messages.js';
+import { ResourceQueue } from './priority-queue.js';
+
+export interface SchedulerOptions {
+  /** The node this scheduler runs on. */
+  node: string;
+  /** A node not heard from for this long is out of the queue (default pilotDefaults.statusTtlMs). */
+  statusTtlMs?: number;
+}
+
+/**
+ * EdgePilot's master: Monitor input (reports), the resource queue
+ * (Algorithm 2) and EDGECODE. Its mailbox is the request queue: placement
+ * questions are answered one at a time, in arrival order. Every node runs one
+ * and every monitor reports to all of them, so a standby has a warm model and
+ * queue when it takes over (nodes ask the live scheduler with the most capacity).
+ */
+export class SchedulerActor implements Actor<SchedulerMessage> {
+  readonly code = new EdgeCode();
+  readonly queue = new ResourceQueue();
+  private readonly lastSeenMs = new Map<string, number>();
+  private readonly decisions = { local: 0, offload: 0 };
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  receive(m: SchedulerMessage, ctx: ActorContext<SchedulerMessage>): void {
+    switch (m.type) {
+      case 'report':
+        this.onReport(m.report, ctx.clock.now());
+        return;
+      case 'place':
+        ctx.reply(this.place(m.owner, m.sizeBytes, ctx.clock.now()));
+        return;
+      case 'view': {
+        this.expire(ctx.clock.now());
+        const view: SchedulerView = { type: 'view', scheduler: this.options.node, queue: [...this.queue.ordered()], decisions: { ...this.decisions } };
+        ctx.reply(view);
+        return;
+      }
+    }
+  }
+
+  /** Algorithm 1, one node's turn: update the model with its compactions, then its place in the queue. */
+  onReport(r: NodeReport, nowMs: number): void {
+    this.code.setSpeedFactor(r.node, r.speedFactor);
+    for (const rec of r.records) this.code.observe(rec);
+    this.lastSeenMs.set(r.node, nowMs);
+    const ref = pilotTimings.perfReferenceBytes;
+    this.queue.update({
+      node: r.node,
+      availableCores: r.availableCores,
+      availableBandwidthMBps: r.availableBandwidthMBps,
+      compactionPerf: ref / Math.max(1e-6, this.code.predictComputeMs(r.node, ref)),
+    });
+  }
+
+  /** The Scheduler's steps (3)–(5): best candidate from the queue, EDGECODE against the requester, answer. */
+  place(owner: string, sizeBytes: number, nowMs: number): PlaceReply {
+    this.expire(nowMs);
+    const best = this.queue.best(owner);
+    if (best === undefined) {
+      this.decisions.local++;
+      return { type: 'placement', target: 'local', scheduler: this.options.node };
+    }
+    const decision = this.code.decide(owner, best, sizeBytes);
+    if (!decision.offload) {
+      this.decisions.local++;
+      return { type: 'placement', target: 'local', scheduler: this.options.node, decision };
+    }
+    this.decisions.offload++;
+    // Reserve the core until the target's next report, so a burst of requests does not pile onto one node.
+    this.queue.update({ ...best, availableCores: best.availableCores - 1 });
+    return { type: 'placement', target: best.node, scheduler: this.options.node, decision };
+  }
+
+  private expire(nowMs: number): void {
+    const ttl = this.options.statusTtlMs ?? pilotDefaults.statusTtlMs;
+    for (const [node, seen] of this.lastSeenMs) {
+      if (nowMs - seen > ttl) {
+        this.queue.remove(node);
+        this.lastSeenMs.delete(node);
+      }
+    }
+  }
+}
+
+export function schedulerProps(options: SchedulerOptions): Props<SchedulerMessage> {
+  return { create: () => new SchedulerActor(options) };
+}
