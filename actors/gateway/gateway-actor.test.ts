@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation } from '../../runtime/sim/index.js';
 import { gatewayDefaults } from './defaults.js';
-import type { GatewayStatus, LookupReply, RouteReply } from './messages.js';
+import type { GatewayStatus, LookupReply, OwnsKeyReply, RouteReply } from './messages.js';
 import type { RangeAcquired, RangeChanged, RangeListener, RangeReleased } from './range-hooks.js';
 import { SimRing } from './testing/sim-ring.js';
 
@@ -208,6 +208,10 @@ describe('gateway actor (simulated ring)', () => {
       1_000,
     );
     expect(badRoute).toMatchObject({ kind: 'route-failed', code: 'INVALID_ARGUMENT' });
+    const owner = ring.trueOwner(keys[0]!.id);
+    expect(await ring.ask<OwnsKeyReply>(owner, ring.ref(owner), { kind: 'owns-key', keyId: keys[0]!.id }, 1_000)).toMatchObject({ owns: true });
+    const other = ring.live().find((n) => n !== owner)!;
+    expect(await ring.ask<OwnsKeyReply>(other, ring.ref(other), { kind: 'owns-key', keyId: keys[0]!.id }, 1_000)).toMatchObject({ owns: false });
     const good = await ring.ask<LookupReply>('gw0', ring.ref('gw0'), { kind: 'lookup', keyId: keys[0]!.id }, 30_000);
     expect(good).toMatchObject({ kind: 'lookup-ok', owner: { ref: { address: { system: ring.trueOwner(keys[0]!.id) } } } });
   });

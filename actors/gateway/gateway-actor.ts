@@ -19,6 +19,7 @@ import {
   type LeaveReply,
   type LookupReply,
   type Neighbours,
+  type OwnsKeyReply,
   type PeerRef,
   type RouteReply,
 } from './messages.js';
@@ -208,6 +209,8 @@ export class GatewayActor implements Actor<Msg> {
         return this.onLookup(m.keyId, ctx.sender);
       case 'route':
         return this.onRoute(m.keyBytes, m.payload, ctx.sender);
+      case 'owns-key':
+        return ctx.reply({ kind: 'owns-key', keyId: m.keyId, owns: isRingId(m.keyId) && this.ownsKey(m.keyId) } satisfies OwnsKeyReply);
       case 'leave':
         return this.onLeave(ctx.sender);
       case 'status':
@@ -840,6 +843,11 @@ export class GatewayActor implements Actor<Msg> {
       return;
     }
     if (this.core.successors.isEmpty()) {
+      if (this.acquaintances.size > 0) {
+        // Cut off from a ring it was part of: leaving now would drop its range (and its group's keys) on the floor.
+        replyTo?.tell({ kind: 'leave-failed', reason: 'isolated from the ring (no live successor); retry once the ring check reconnects it' } satisfies LeaveReply);
+        return;
+      }
       this.finishLeave(replyTo, undefined);
       return;
     }

@@ -49,6 +49,17 @@ export interface GroupRequest {
   payload: unknown;
 }
 
+/** Ask: is `keyId` in this gateway's range (predecessor, self], and does it serve it? */
+export interface OwnsKeyRequest {
+  kind: 'owns-key';
+  keyId: RingId;
+}
+export interface OwnsKeyReply {
+  kind: 'owns-key';
+  keyId: RingId;
+  owns: boolean;
+}
+
 /** Ask: leave the ring gracefully (hand the range to the successor, tell the neighbours, stop). */
 export interface LeaveRequest {
   kind: 'leave';
@@ -155,6 +166,7 @@ export type DeliverReply =
 /** Every message a gateway accepts from other actors. */
 export type GatewayMessage =
   | LookupRequest
+  | OwnsKeyRequest
   | RouteRequest
   | LeaveRequest
   | StatusRequest
