@@ -5,6 +5,7 @@
 // group; each is loaded with the records before the workloads run.
 import { EdgeKVClient } from '../../api/client.js';
 import type { Scope } from '../../api/types.js';
+import type { KvSession, KvTarget } from './targets.js';
 import { fnv64, ScrambledZipfianGenerator, seededRandom, SkewedLatestGenerator, uniform, type Rand } from './generators.js';
 import { coreWorkloads, keyName, maxScanLength, pickOp, type OpType, type Workload } from './workloads.js';
 
@@ -85,29 +86,18 @@ interface Keyspace {
   inserted: number;
 }
 
-/** One client per loop, endpoints of its group only, rotated so loops spread over the members. */
-function makeClients(groups: Map<string, string[]>, count: number, timeoutMs: number): Array<{ group: string; client: EdgeKVClient }> {
-  const names = [...groups.keys()];
-  return Array.from({ length: count }, (_, i) => {
-    const group = names[i % names.length]!;
-    const eps = groups.get(group)!;
-    const shift = Math.floor(i / names.length) % eps.length;
-    return { group, client: new EdgeKVClient({ endpoints: [...eps.slice(shift), ...eps.slice(0, shift)], timeoutMs }) };
-  });
-}
-
 export class YcsbRunner {
   private readonly keyspaces = new Map<string, Keyspace>();
-  private readonly clients: Array<{ group: string; client: EdgeKVClient }>;
+  private readonly clients: Array<{ group: string; client: KvSession }>;
 
   constructor(
     private readonly params: YcsbParams,
-    private readonly groups: Map<string, string[]>,
+    target: KvTarget,
     private readonly progress: (line: string) => void = () => undefined,
   ) {
-    this.clients = makeClients(groups, params.clients, params.timeoutMs);
+    this.clients = Array.from({ length: params.clients }, (_, loop) => ({ group: target.groups[loop % target.groups.length]!, client: target.session(loop) }));
     if (params.globalShare > 0) this.keyspaces.set('global', { scope: 'global', group: undefined, inserted: params.records });
-    if (params.globalShare < 1) for (const g of groups.keys()) this.keyspaces.set(`local-${g}`, { scope: 'local', group: g, inserted: params.records });
+    if (params.globalShare < 1) for (const g of target.groups) this.keyspaces.set(`local-${g}`, { scope: 'local', group: g, inserted: params.records });
   }
 
   close(): void {
@@ -130,7 +120,7 @@ export class YcsbRunner {
           for (let n = nextOf.get(ksName)!; n < this.params.records; n = nextOf.get(ksName)!) {
             nextOf.set(ksName, n + 1);
             try {
-              await client.put(keyOf(n), record(this.params, rand), { scope: ks.scope });
+              await client.put(keyOf(n), record(this.params, rand), ks.scope);
             } catch {
               errors++;
             }
@@ -174,18 +164,18 @@ export class YcsbRunner {
           let missing = false;
           try {
             if (op === 'read') {
-              missing = (await client.get(keyOf(keyIn(ksName, ks)), { scope })) === undefined;
+              missing = (await client.get(keyOf(keyIn(ksName, ks)), scope)) === undefined;
             } else if (op === 'update') {
-              await client.put(keyOf(keyIn(ksName, ks)), record(this.params, rand), { scope });
+              await client.put(keyOf(keyIn(ksName, ks)), record(this.params, rand), scope);
             } else if (op === 'insert') {
               const n = ks.inserted++;
-              await client.put(keyOf(n), record(this.params, rand), { scope });
+              await client.put(keyOf(n), record(this.params, rand), scope);
             } else if (op === 'scan') {
-              await client.range(keyOf(keyIn(ksName, ks)), '', { scope, limit: uniform(1, maxScanLength, rand) });
+              await client.scan(keyOf(keyIn(ksName, ks)), uniform(1, maxScanLength, rand), scope);
             } else {
               const key = keyOf(keyIn(ksName, ks));
-              missing = (await client.get(key, { scope })) === undefined;
-              await client.put(key, record(this.params, rand), { scope });
+              missing = (await client.get(key, scope)) === undefined;
+              await client.put(key, record(this.params, rand), scope);
             }
             const list = latencies.get(op) ?? latencies.set(op, []).get(op)!;
             list.push(performance.now() - t0);

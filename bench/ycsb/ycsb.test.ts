@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { standinBootModule } from '../../cli/cluster/testing/spawn-up.js';
 import { fnv64, ScrambledZipfianGenerator, seededRandom, SkewedLatestGenerator, ZipfianGenerator } from './generators.js';
@@ -32,7 +33,7 @@ describe('YCSB generators', () => {
 
 describe('bench/ycsb smoke', () => {
   it('runs a tiny workload of every kind on a stand-in cluster and prints parseable RESULT lines', async () => {
-    const options = { ...parseYcsbArgs(['--quick', '--records', '40', '--operations', '60', '--clients', '4', '--groups', '1']), bootModule: standinBootModule };
+    const options = { ...parseYcsbArgs(['--quick', '--anchor', 'none', '--records', '40', '--operations', '60', '--clients', '4', '--groups', '1']), bootModule: standinBootModule };
     const lines: string[] = [];
     await runYcsb(options, (l) => lines.push(l), () => undefined);
     const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice('RESULT '.length)) as Record<string, unknown>);
@@ -47,5 +48,20 @@ describe('bench/ycsb smoke', () => {
     for (const t of totals) expect(t.ops).toBe(60);
     expect(results.find((r) => r.workload === 'E' && r.op === 'scan')).toBeDefined();
     expect(results.find((r) => r.workload === 'F' && r.op === 'read-modify-write')).toBeDefined();
+  });
+});
+
+describe.skipIf(spawnSync('sh', ['-c', 'command -v etcd']).status !== 0)('bench/ycsb smoke, etcd anchor', () => {
+  it('runs the same tiny workloads on etcd and prints the ratio lines', async () => {
+    const options = {
+      ...parseYcsbArgs(['--quick', '--workloads', 'A,E', '--records', '20', '--operations', '30', '--clients', '2', '--groups', '1']),
+      bootModule: standinBootModule,
+    };
+    const lines: string[] = [];
+    await runYcsb(options, (l) => lines.push(l), () => undefined);
+    const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice('RESULT '.length)) as Record<string, unknown>);
+    expect(results.filter((r) => r.system === 'etcd' && r.op === 'all').map((r) => r.workload)).toEqual(['A', 'E']);
+    expect(results.filter((r) => r.system === 'etcd' && r.op === 'all').every((r) => r.errors === 0)).toBe(true);
+    expect(results.filter((r) => r.system === 'ratio').map((r) => r.workload)).toEqual(['A', 'E']);
   });
 });
