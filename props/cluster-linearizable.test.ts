@@ -23,7 +23,7 @@ import { checkEvents, HistoryRecorder, kv, kvModel, type KvInput, type KvOutput 
 import { checkProperty } from './support.js';
 
 const FILE = 'props/cluster-linearizable.test.ts';
-const RUNS = 20;
+const RUNS = 100;
 /** About 2 s per schedule on a loaded box is ample; long runs scale. */
 const TIMEOUT_MS = Math.max(90_000, Number(process.env.PROPS_RUNS ?? RUNS) * 3_000);
 const KEYS = ['a', 'b', 'c'];
@@ -59,7 +59,7 @@ const opArb: fc.Arbitrary<ClientOp> = fc.record({
   scope: fc.constantFrom<Scope>('local', 'global', 'global'),
   key: fc.constantFrom(...KEYS),
   node: fc.nat({ max: 8 }),
-  pauseMs: fc.integer({ min: 0, max: 800 }),
+  pauseMs: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 600 })),
 });
 
 const faultArb: fc.Arbitrary<Fault> = fc.oneof(
@@ -71,11 +71,11 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   seed: fc.integer({ min: 1, max: 0x7fffffff }),
   dropRate: fc.constantFrom(0, 0.01, 0.03),
   maxDelayMs: fc.integer({ min: 1, max: 15 }),
-  clients: fc.array(fc.array(opArb, { minLength: 3, maxLength: 8 }), { minLength: 2, maxLength: 4 }),
+  clients: fc.array(fc.array(opArb, { minLength: 4, maxLength: 12 }), { minLength: 2, maxLength: 4 }),
   faults: fc.array(faultArb, { maxLength: 3 }),
   ringChange: fc.oneof(
     fc.constant({ kind: 'none' as const }),
-    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const), atMs: fc.integer({ min: 0, max: 4000 }) }),
+    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const), atMs: fc.integer({ min: 0, max: 1500 }) }),
   ),
 });
 
