@@ -34,7 +34,15 @@ export class UpProcess {
     };
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    // If the test process itself goes away, take `up` with it (its hosts follow: they exit when `up`'s IPC channel closes).
+    const onExit = (): void => void this.child.kill('SIGKILL');
+    process.once('exit', onExit);
+    this.exited = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => {
+        process.off('exit', onExit);
+        resolve({ code, signal });
+      }),
+    );
     void this.exited.then(() => {
       for (const w of [...this.waiters]) w();
     });
