@@ -5,6 +5,7 @@ import type { LookupReply } from '../actors/gateway/messages.js';
 import type { RangeListener, RingRange } from '../actors/gateway/range-hooks.js';
 import { ringId, type RingId } from '../actors/gateway/ring-id.js';
 import { SimRing } from '../actors/gateway/testing/sim-ring.js';
+import type { MemoryLogger } from '../runtime/logger.js';
 import { Simulation } from '../runtime/sim/index.js';
 import { checkProperty } from './support.js';
 
@@ -194,9 +195,12 @@ async function runScenarioInner(seed: number, s: Scenario): Promise<void> {
   ring.add(first);
   for (let i = 1; i < s.initial; i++) {
     const name = fresh();
+    seedsOf.set(name, [first]);
     sim.schedule(i * 20, () => ring.add(name, [first]));
   }
-  await sim.runUntil(() => ring.live().length === s.initial && ring.isStable(s.r), 300_000);
+  if (!(await sim.runUntil(() => ring.live().length === s.initial && ring.isStable(s.r), 300_000))) {
+    throw new Error(`the initial ring of ${s.initial} did not form within 300 s (virtual)`);
+  }
   // Global keys written before the churn, each in its owner's group.
   const dataKeys = Array.from({ length: 60 }, (_, i) => ringId(`data-${seed}-${i}`));
   for (const k of dataKeys) groups.store(ring.trueOwner(k)).add(k);
@@ -255,7 +259,11 @@ async function runScenarioInner(seed: number, s: Scenario): Promise<void> {
         return `${n}:${st.state} pred=${st.predecessor?.ref.address.system ?? '-'} succ=${st.successors.map((p) => p.ref.address.system).join(',')}`;
       })
       .join('\n  ');
-    throw new Error(`ring did not stabilize within 600 s (virtual); leaving=${[...leaving].join(',')}\n  ${view}`);
+    const failures = (sim.logger as MemoryLogger).records
+      .filter((r) => r.level === 'error' || r.message === 'actor failed')
+      .slice(0, 5)
+      .map((r) => `${r.message} ${JSON.stringify(r.fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v))}`);
+    throw new Error(`ring did not stabilize within 600 s (virtual); leaving=${[...leaving].join(',')}\n  ${view}\n  ${failures.join('\n  ')}`);
   }
 
   // Every key is in its owner's group now. (Other groups may keep stale copies outside their gateway's range, e.g. after a

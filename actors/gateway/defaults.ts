@@ -73,11 +73,13 @@ export const gatewayDefaults = {
   /** A join that failed (bootstrap unreachable, successor busy with another joiner) is retried after this. */
   joinRetryMs: 1_000,
   /**
-   * The join/leave handshake waits this long for the other side's range hooks
-   * (the data migration runs inside them): moving a range may copy many keys
-   * between groups, so this is generous; the handshake is retried after it.
+   * Ask timeout of one join/leave handshake request. The other side answers
+   * only once its range hook (the data migration) is done, which may take
+   * long; meanwhile a repeated request is answered "busy" at once, so the
+   * asker keeps polling every joinRetryMs and never waits long on a lost
+   * message. 2 s: a few RTTs plus a quick hook.
    */
-  handoffTimeoutMs: 60_000,
+  handshakeAskTimeoutMs: 2_000,
   /** A range hook that threw is retried after this (the data layer had a transient failure). */
   hookRetryMs: 1_000,
   /**

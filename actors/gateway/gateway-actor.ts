@@ -750,7 +750,7 @@ export class GatewayActor implements Actor<Msg> {
   }
 
   private sendJoinHandoff(attempt: number, target: PeerRef): void {
-    this.askPeer<JoinHandoffReply>(target, { kind: 'join-handoff', joiner: this.me }, this.tuning.handoffTimeoutMs, (reply) => ({
+    this.askPeer<JoinHandoffReply>(target, { kind: 'join-handoff', joiner: this.me }, this.tuning.handshakeAskTimeoutMs, (reply) => ({
       kind: '$join-reply',
       attempt,
       target,
@@ -794,10 +794,8 @@ export class GatewayActor implements Actor<Msg> {
     const answer = (r: JoinHandoffReply) => replyTo?.tell(r);
     if (joiner.id === this.id) return answer({ kind: 'join-duplicate' });
     if (this.joinHandoff !== undefined) {
-      if (this.joinHandoff.joiner.id === joiner.id) {
-        this.joinHandoff.replyTo = replyTo; // a retry of the handshake running now: answer the newest ask
-        return;
-      }
+      // A repeat of the handshake running now: say so at once (the first ask gets the answer, or the next repeat does).
+      if (this.joinHandoff.joiner.id === joiner.id) return answer({ kind: 'join-busy', reason: 'handoff in progress' });
       return answer({ kind: 'join-busy', reason: 'another gateway is joining here' });
     }
     // One range handshake at a time: a join racing a leave here would hand out a range computed from a stale predecessor.
@@ -877,7 +875,7 @@ export class GatewayActor implements Actor<Msg> {
     this.askPeer<LeaveHandoffReply>(
       successor,
       { kind: 'leave-handoff', leaving: this.me, predecessor: l.predecessor },
-      this.tuning.handoffTimeoutMs,
+      this.tuning.handshakeAskTimeoutMs,
       (reply) => ({ kind: '$leave-reply', successor, reply }),
     );
   }
@@ -886,12 +884,17 @@ export class GatewayActor implements Actor<Msg> {
     const l = this.leaving;
     if (l === undefined || this.state !== 'leaving' || l.successor.id !== successor.id) return;
     if (reply === undefined) {
+      if (!this.missed('successor', successor.id)) {
+        this.ctx.startTimer('leave-handoff', this.tuning.joinRetryMs, { kind: '$leave-handoff' });
+        return;
+      }
       // The successor died mid-handoff: hand the range to the next one instead.
       this.core.peerFailed(successor.id);
       if (this.core.successors.isEmpty()) return this.abortLeave('every successor failed during the handoff');
       l.successor = this.core.successor;
       return this.releaseToSuccessor();
     }
+    this.misses.delete(`successor:${successor.id}`);
     if (reply.kind === 'leave-refused') return this.abortLeave(reply.reason);
     if (reply.kind === 'leave-busy') {
       // The range has been released already; only the successor's side has to wait its turn.
@@ -927,13 +930,12 @@ export class GatewayActor implements Actor<Msg> {
   private onLeaveHandoff(leaving: PeerRef, predecessor: PeerRef, replyTo: ActorRef<unknown> | undefined): void {
     const answer = (r: LeaveHandoffReply) => replyTo?.tell(r);
     if (this.leaveHandoff !== undefined) {
-      if (this.leaveHandoff.leaving.id === leaving.id) {
-        this.leaveHandoff.replyTo = replyTo;
-        return;
-      }
+      if (this.leaveHandoff.leaving.id === leaving.id) return answer({ kind: 'leave-busy', reason: 'handoff in progress' });
       return answer({ kind: 'leave-busy', reason: 'another neighbour is leaving through this gateway' });
     }
     if (this.joinHandoff !== undefined) return answer({ kind: 'leave-busy', reason: 'a gateway is joining through this gateway' });
+    // Done already, and the answer was lost: the leaver is asking again.
+    if (this.isDeparted(leaving.id)) return answer({ kind: 'leave-accepted' });
     if (this.state !== 'serving') return answer({ kind: 'leave-refused', reason: `successor is ${this.state}` });
     const pred = this.core.predecessor;
     if (pred !== undefined && pred.id !== leaving.id && !between(pred.id, leaving.id, this.id, '()')) {
