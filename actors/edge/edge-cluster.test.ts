@@ -238,3 +238,33 @@ describe('edge cluster: failures and ring changes', () => {
     }
   });
 });
+
+describe('edge cluster: a gateway that fails', () => {
+  it('its successor recovers the failed gateway\'s range from that gateway\'s group (still alive)', async () => {
+    const c = new SimCluster({ seed: 6, groups: [3, 3, 3] });
+    c.addGateway('g1');
+    await c.sim.runFor(500);
+    c.addGateway('g2', 'g1-gw');
+    c.addGateway('g3', 'g1-gw');
+    const all = ['g1-gw', 'g2-gw', 'g3-gw'];
+    expect(await c.sim.runUntil(() => c.ringStable(all), 120_000)).toBe(true);
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const door = await c.door('g1-n1');
+    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    const orphaned = keys.filter((k) => c.ownerGroup(b(k), all) === 'g2');
+    expect(orphaned.length).toBeGreaterThan(0);
+    c.sim.crash('g2-gw');
+    const rest = ['g1-gw', 'g3-gw'];
+    expect(await c.sim.runUntil(() => c.ringStable(rest), 120_000)).toBe(true);
+    await c.sim.runFor(5_000);
+    const heir = c.ownerGroup(b(orphaned[0]!), rest);
+    for (const k of orphaned) expect(c.ownerGroup(b(k), rest)).toBe(heir);
+    const reader = await c.door('g3-n3');
+    for (const [i, k] of keys.entries()) {
+      expect((await c.must(reader.get({ key: b(k), scope: 'global', consistency: 'linearizable' }, T)))?.toString()).toBe(`a${i}`);
+    }
+    for (const g of ['g1', 'g3']) expect(heldGlobal(c, g)).toEqual(keys.filter((k) => c.ownerGroup(b(k), rest) === g).sort());
+    // The failed gateway's group (alive) gave its keys up.
+    expect(heldGlobal(c, 'g2')).toEqual([]);
+  });
+});

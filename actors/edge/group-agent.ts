@@ -156,7 +156,17 @@ export class Migrator implements RangeListener {
     }
     const from = groupOfGateway(this.layout, e.previousOwner.ref.address.system);
     const to = groupOfGateway(this.layout, this.gateway);
-    return this.serialized(() => this.move(ringSpans(e.from, e.to), from, to, e.reason));
+    return this.serialized(async () => {
+      await this.move(ringSpans(e.from, e.to), from, to, e.reason);
+      // The range already routes here and its old gateway is gone: no `changed` will purge the old group, so do it now.
+      if (from.id !== to.id) await this.purge(from);
+    });
+  }
+
+  private async purge(group: GroupLayout): Promise<void> {
+    await runCommand(this.directory.client(group), this.session, { name: 'purge', args: {} }, {
+      deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs,
+    });
   }
 
   changed(e: RangeChanged): void {
@@ -232,11 +242,7 @@ export class Migrator implements RangeListener {
         this.purgeAgain = false;
         try {
           // After any move in flight: a purge must not race the fence it is meant to follow.
-          await this.serialized(async () => {
-            await runCommand(this.directory.client(group), this.session, { name: 'purge', args: {} }, {
-              deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs,
-            });
-          });
+          await this.serialized(() => this.purge(group));
           if (!this.purgeAgain) return;
         } catch (error) {
           if (!(error instanceof EdgeKVError)) throw error;
