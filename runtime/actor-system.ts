@@ -144,20 +144,8 @@ export class ActorSystem {
   // ---- message paths ------------------------------------------------------
 
   send(to: Address, message: unknown, sender?: Address): void {
-    if (to.system !== this.name) {
-      this.sendRemote({ to, sender, message });
-      return;
-    }
-    if (to.path.startsWith(askPrefix)) {
-      this.completeAsk(to.path, message, undefined);
-      return;
-    }
-    const cell = this.cells.get(to.path);
-    if (cell === undefined) {
-      this.undeliverable(to, sender, message, 'no-such-actor', new ActorNotFoundError(formatAddress(to)));
-      return;
-    }
-    this.deliverLocal(cell, { message, sender });
+    if (to.system !== this.name) this.sendRemote({ to, sender, message });
+    else this.deliverHere(to, message, sender);
   }
 
   ask<R>(to: Address, message: unknown, timeoutMs: number): Promise<R> {
@@ -188,6 +176,11 @@ export class ActorSystem {
       else this.deadLetters.publish({ to: sender ?? to, sender: to, message, reason: 'mailbox-full' });
       return;
     }
+    this.deliverHere(to, message, sender);
+  }
+
+  /** A message for this system: an ask's answer, or a message for one of its actors. */
+  private deliverHere(to: Address, message: unknown, sender: Address | undefined): void {
     if (to.path.startsWith(askPrefix)) {
       this.completeAsk(to.path, message, undefined);
       return;
