@@ -74,7 +74,9 @@ export async function runUp(options: UpOptions): Promise<void> {
       out('edgekv up: try `npx edgekv put hello world` and `npx edgekv status` in another terminal; Ctrl-C stops the cluster');
     }
     const signal = await stop;
-    out(`edgekv up: ${signal}: stopping the cluster...`);
+    out(`edgekv up: ${signal}: stopping the cluster... (Ctrl-C again to quit at once)`);
+    // A second Ctrl-C quits without waiting; host processes follow (they exit when this process's IPC channel closes).
+    process.once('SIGINT', () => process.exit(130));
     await cluster.stop();
     out('edgekv up: stopped');
   } finally {
