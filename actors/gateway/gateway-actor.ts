@@ -24,7 +24,7 @@ import {
   type RouteReply,
 } from './messages.js';
 import type { RangeAcquired, RangeChangeReason, RangeListener, RangeReleased, RingRange } from './range-hooks.js';
-import { checkRingId, formatRingId, isRingId, RING_BITS, ringId, type RingId } from './ring-id.js';
+import { addPowerOfTwo, checkRingId, formatRingId, isRingId, RING_BITS, ringId, type RingId } from './ring-id.js';
 
 export interface GatewayOptions {
   /** Unique in the ring; the ring id is SHA-1(name) unless `id` is given. */
@@ -726,7 +726,9 @@ export class GatewayActor implements Actor<Msg> {
     const bootstrap = this.bootstraps[(attempt - 1) % this.bootstraps.length]!;
     this.joinRedirects = 0;
     bootstrap
-      .ask<LookupReply>({ kind: 'lookup', keyId: this.id }, { timeoutMs: this.tuning.lookupTimeoutMs })
+      // successor(id + 1), not successor(id): the same gateway (the smallest id above ours), but never this gateway itself,
+      // which the ring may already list if its successor accepted it and the answer was lost.
+      .ask<LookupReply>({ kind: 'lookup', keyId: addPowerOfTwo(this.id, 0) }, { timeoutMs: this.tuning.lookupTimeoutMs })
       .then(
         (reply) => this.ctx.self.tell({ kind: '$join-owner', attempt, reply }),
         () => this.ctx.self.tell({ kind: '$join-owner', attempt, reply: undefined }),
@@ -742,7 +744,7 @@ export class GatewayActor implements Actor<Msg> {
     if (attempt !== this.joinAttempt || this.state !== 'joining') return;
     if (reply === undefined || reply.kind !== 'lookup-ok') return this.retryJoin(reply?.reason ?? 'bootstrap did not answer');
     if (reply.owner.id === this.id) {
-      if (reply.owner.ref.equals(this.ctx.self)) return this.retryJoin('bootstrap routed to the joiner itself');
+      if (reply.owner.ref.equals(this.ctx.self)) return this.retryJoin('bootstrap routed to the joiner itself (ring alone)');
       this.ctx.log.log('error', new DuplicateRingIdError(this.options.name, this.id).message);
       return;
     }
@@ -802,7 +804,9 @@ export class GatewayActor implements Actor<Msg> {
     if (this.leaveHandoff !== undefined) return answer({ kind: 'join-busy', reason: 'the predecessor is leaving through this gateway' });
     if (this.recoveries > 0) return answer({ kind: 'join-busy', reason: 'recovering a failed predecessor\'s range' });
     const last = this.lastJoinHandoff;
-    if (last !== undefined && last.joiner.id === joiner.id && this.core.predecessor?.id === joiner.id) {
+    const pred0 = this.core.predecessor;
+    if (pred0 !== undefined && pred0.id === joiner.id && !pred0.ref.equals(joiner.ref)) return answer({ kind: 'join-duplicate' });
+    if (last !== undefined && last.joiner.id === joiner.id && pred0?.id === joiner.id) {
       return answer({ kind: 'join-accepted', predecessor: last.from, successors: this.successorsFor(joiner) });
     }
     if (this.state !== 'serving') return answer({ kind: 'join-busy', reason: `successor is ${this.state}` });
