@@ -4,7 +4,7 @@ import { checkEvents, checkOperations } from './check.js';
 import type { HistoryEvent, Operation } from './history.js';
 import { executeKvPlan, plannedOpArbitrary, type PlanShape } from './kv-history-gen.js';
 import { kvModel, type KvInput, type KvOutput } from './kv-model.js';
-import { assertProperty } from './props-params.js';
+import { checkProperty } from '../support.js';
 
 type KvOp = Operation<KvInput, KvOutput>;
 
@@ -36,44 +36,45 @@ function toEvents(ops: readonly KvOp[]): HistoryEvent<KvInput, KvOutput>[] {
 }
 
 describe('histories from a sequential execution with random overlaps', () => {
-  it('are linearizable (point operations)', () => {
-    assertProperty(
+  it('are linearizable (point operations)', async () => {
+    await checkProperty(
+      FILE,
       fc.property(planArbitrary(pointShape, 80), (plan) => {
         const result = checkOperations(kvModel, executeKvPlan(plan), { maxSteps: MAX_STEPS });
         expect(result.verdict).toBe('linearizable');
       }),
-      FILE,
       200,
     );
   });
 
-  it('are linearizable (with range reads and range deletes)', () => {
-    assertProperty(
+  it('are linearizable (with range reads and range deletes)', async () => {
+    await checkProperty(
+      FILE,
       fc.property(planArbitrary(rangeShape, 50), (plan) => {
         const result = checkOperations(kvModel, executeKvPlan(plan), { maxSteps: MAX_STEPS });
         expect(result.verdict).toBe('linearizable');
       }),
-      FILE,
       200,
     );
   });
 
-  it('get the same verdict as events and as timed operations', () => {
-    assertProperty(
+  it('get the same verdict as events and as timed operations', async () => {
+    await checkProperty(
+      FILE,
       fc.property(planArbitrary(pointShape, 40), fc.boolean(), (plan, corrupt) => {
         const ops = executeKvPlan(plan);
         if (corrupt) ops.push({ status: 'ok', clientId: 0, input: { kind: 'get', key: 'k000' }, output: { kind: 'found', value: 'nobody' }, callTimeMs: 0, returnTimeMs: 1 });
         expect(checkEvents(kvModel, toEvents(ops)).verdict).toBe(checkOperations(kvModel, ops).verdict);
       }),
-      FILE,
       100,
     );
   });
 });
 
 describe('mutations that provably break linearizability', () => {
-  it('a completed read returning a value nobody wrote is rejected, and shown', () => {
-    assertProperty(
+  it('a completed read returning a value nobody wrote is rejected, and shown', async () => {
+    await checkProperty(
+      FILE,
       fc.property(planArbitrary(rangeShape, 50), fc.nat(), (plan, pick) => {
         const ops = executeKvPlan(plan);
         const reads = ops.flatMap((op, i) => (op.status === 'ok' && op.input.kind === 'get' ? [i] : []));
@@ -89,13 +90,13 @@ describe('mutations that provably break linearizability', () => {
           expect(result.explanation).toContain('never-written');
         }
       }),
-      FILE,
       200,
     );
   });
 
-  it('a stale read after a completed overwrite is rejected', () => {
-    assertProperty(
+  it('a stale read after a completed overwrite is rejected', async () => {
+    await checkProperty(
+      FILE,
       fc.property(planArbitrary(pointShape, 60), fc.nat(), (plan, pick) => {
         // Unique values: the only write of `old` is the chosen completed put.
         const ops = executeKvPlan(plan, { uniqueValues: true });
@@ -114,7 +115,6 @@ describe('mutations that provably break linearizability', () => {
         expect(result.verdict).toBe('not-linearizable');
         if (result.verdict === 'not-linearizable') expect(result.key).toBe(put.key);
       }),
-      FILE,
       200,
     );
   });

@@ -4,7 +4,7 @@ import { checkOperations } from './check.js';
 import type { Operation } from './history.js';
 import { kvModel, type KvInput, type KvOutput } from './kv-model.js';
 import type { KvState } from './kv-state.js';
-import { assertProperty, propsParameters } from './props-params.js';
+import { checkProperty, propsParameters } from '../support.js';
 
 type KvOp = Operation<KvInput, KvOutput>;
 
@@ -81,16 +81,16 @@ function historyArb(values: readonly string[]): fc.Arbitrary<KvOp[]> {
 describe('the checker against a brute-force enumeration of orders', () => {
   // Few values: many writers per value. More values: a write is often the
   // only one of its value, which is when pending writes get bounded.
-  it.each([[['1', '2']], [['1', '2', '3', '4', '5']]])('agrees on small random histories, linearizable or not (values %j)', (values) => {
+  it.each([[['1', '2']], [['1', '2', '3', '4', '5']]])('agrees on small random histories, linearizable or not (values %j)', async (values) => {
     let violations = 0;
-    assertProperty(
+    await checkProperty(
+      import.meta.url,
       fc.property(historyArb(values), (ops) => {
         const expected = bruteForce(ops);
         const result = checkOperations(kvModel, ops);
         if (!expected) violations++;
         expect(result.verdict).toBe(expected ? 'linearizable' : 'not-linearizable');
       }),
-      import.meta.url,
       RUNS,
     );
     // Both verdicts must be exercised, or the agreement means little (a
