@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePortRange } from './cluster/ports.js';
-import { edgekv, standinBootModule, UpProcess } from './cluster/testing/spawn-up.js';
+import { edgekv, edgekvAsync, standinBootModule, UpProcess } from './cluster/testing/spawn-up.js';
 
 const env = { EDGEKV_BOOT_MODULE: standinBootModule };
 const dataDir = mkdtempSync(join(tmpdir(), 'edgekv-cli-'));
@@ -29,18 +29,22 @@ describe('edgekv (stand-in nodes)', () => {
 
     // Endpoints come from the data dir's cluster file.
     const at = ['--data-dir', dataDir];
-    expect(edgekv(['put', 'a', '1', ...at])).toMatchObject({ code: 0, stdout: 'OK\n' });
-    expect(edgekv(['put', 'b', '2', ...at])).toMatchObject({ code: 0 });
-    expect(edgekv(['put', 'a', 'g', '--scope', 'global', ...at])).toMatchObject({ code: 0 });
-    expect(edgekv(['get', 'a', ...at])).toMatchObject({ code: 0, stdout: '1\n' });
-    expect(edgekv(['get', 'a', '--scope', 'global', '--endpoints', `127.0.0.1:${basePort + 1}`])).toMatchObject({ code: 0, stdout: 'g\n' });
-    expect(edgekv(['range', 'a', ...at])).toMatchObject({ code: 0, stdout: 'a\t1\nb\t2\n' });
-    expect(edgekv(['del', 'b', ...at])).toMatchObject({ code: 0 });
-    expect(edgekv(['get', 'b', ...at])).toMatchObject({ code: 1, stderr: 'b: not found (local)\n' });
-    const status = edgekv(['status', ...at]);
+    const [putLocal, putGlobal] = await Promise.all([edgekvAsync(['put', 'a', '1', ...at]), edgekvAsync(['put', 'a', 'g', '--scope', 'global', ...at])]);
+    expect(putLocal).toMatchObject({ code: 0, stdout: 'OK\n' });
+    expect(putGlobal).toMatchObject({ code: 0, stdout: 'OK\n' });
+    const [getGlobal, range, status, badScope] = await Promise.all([
+      edgekvAsync(['get', 'a', '--scope', 'global', '--endpoints', `127.0.0.1:${basePort + 1}`]),
+      edgekvAsync(['range', 'a', ...at]),
+      edgekvAsync(['status', ...at]),
+      edgekvAsync(['get', 'a', '--scope', 'nowhere', ...at]),
+    ]);
+    expect(getGlobal).toMatchObject({ code: 0, stdout: 'g\n' });
+    expect(range).toMatchObject({ code: 0, stdout: 'a\t1\n' });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/g1\s+g1-n1,g1-n2\s+g1-n1/);
-    expect(edgekv(['get', 'a', '--scope', 'nowhere', ...at])).toMatchObject({ code: 2 });
+    expect(badScope.code).toBe(2);
+    expect(await edgekvAsync(['del', 'a', ...at])).toMatchObject({ code: 0 });
+    expect(await edgekvAsync(['get', 'a', ...at])).toMatchObject({ code: 1, stderr: 'a: not found (local)\n' });
 
     expect(await up.interrupt()).toEqual({ code: 0, signal: null });
     expect(up.lines).toContain('edgekv up: stopped');

@@ -116,8 +116,26 @@ export class UpProcess {
   }
 }
 
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /** Runs an `edgekv` client command to completion. */
-export function edgekv(args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
+export function edgekv(args: string[], env: Record<string, string> = {}): CommandResult {
   const r = spawnSync(process.execPath, [edgekvBin, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same without blocking, so independent commands can run side by side. */
+export function edgekvAsync(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [edgekvBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
