@@ -161,6 +161,19 @@ class GroupStores {
   }
 }
 
+/** Each live gateway's view, and the first failures logged: what a failing run needs to be understood. */
+function ringView(sim: Simulation, ring: SimRing): string {
+  const view = ring.live().map((n) => {
+    const st = ring.actors.get(n)!.status();
+    return `${n}:${st.state} pred=${st.predecessor?.ref.address.system ?? '-'} succ=${st.successors.map((p) => p.ref.address.system).join(',')}`;
+  });
+  const failures = (sim.logger as MemoryLogger).records
+    .filter((r) => r.level === 'error' || r.message === 'actor failed')
+    .slice(0, 5)
+    .map((r) => `${r.message} ${JSON.stringify(r.fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v))}`);
+  return [...view, ...failures].join('\n  ');
+}
+
 async function runScenario(seed: number, s: Scenario): Promise<void> {
   try {
     await runScenarioInner(seed, s);
@@ -199,7 +212,7 @@ async function runScenarioInner(seed: number, s: Scenario): Promise<void> {
     sim.schedule(i * 20, () => ring.add(name, [first]));
   }
   if (!(await sim.runUntil(() => ring.live().length === s.initial && ring.isStable(s.r), 300_000))) {
-    throw new Error(`the initial ring of ${s.initial} did not form within 300 s (virtual)`);
+    throw new Error(`the initial ring of ${s.initial} did not form within 300 s (virtual)\n  ${ringView(sim, ring)}`);
   }
   // Global keys written before the churn, each in its owner's group.
   const dataKeys = Array.from({ length: 60 }, (_, i) => ringId(`data-${seed}-${i}`));
@@ -250,21 +263,7 @@ async function runScenarioInner(seed: number, s: Scenario): Promise<void> {
   }
 
   const stable = await sim.runUntil(() => leaving.size === 0 && groups.pending === 0 && ring.isStable(s.r), 600_000);
-  if (process.env.DBG_SCEN) console.log('DONE', stable, sim.nowMs, Date.now() - wall0, sim.eventsRun, groups.pending, leaving.size);
-  if (!stable) {
-    const view = ring
-      .live()
-      .map((n) => {
-        const st = ring.actors.get(n)!.status();
-        return `${n}:${st.state} pred=${st.predecessor?.ref.address.system ?? '-'} succ=${st.successors.map((p) => p.ref.address.system).join(',')}`;
-      })
-      .join('\n  ');
-    const failures = (sim.logger as MemoryLogger).records
-      .filter((r) => r.level === 'error' || r.message === 'actor failed')
-      .slice(0, 5)
-      .map((r) => `${r.message} ${JSON.stringify(r.fields, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v))}`);
-    throw new Error(`ring did not stabilize within 600 s (virtual); leaving=${[...leaving].join(',')}\n  ${view}\n  ${failures.join('\n  ')}`);
-  }
+  if (!stable) throw new Error(`ring did not stabilize within 600 s (virtual); leaving=${[...leaving].join(',')}\n  ${ringView(sim, ring)}`);
 
   // Every key is in its owner's group now. (Other groups may keep stale copies outside their gateway's range, e.g. after a
   // refused leave handoff: never served, since only the owner serves a key, and dropped at their next range change.)

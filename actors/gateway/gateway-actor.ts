@@ -63,6 +63,7 @@ type Internal =
   | { kind: '$leave-reply'; successor: PeerRef; reply: LeaveHandoffReply | undefined }
   | { kind: '$route-retry'; walkId: number }
   | { kind: '$leave-handoff' }
+  | { kind: '$join-poll'; attempt: number; target: PeerRef }
   | { kind: '$check-ring' }
   | { kind: '$ring-probe'; target: GatewayRef; reply: Neighbours | undefined };
 
@@ -271,6 +272,9 @@ export class GatewayActor implements Actor<Msg> {
         return this.onJoinOwner(m.attempt, m.reply);
       case '$join-reply':
         return this.onJoinReply(m.attempt, m.target, m.reply);
+      case '$join-poll':
+        if (m.attempt === this.joinAttempt && this.state === 'joining') this.sendJoinHandoff(m.attempt, m.target);
+        return;
       case '$hook':
         return this.runHook(m.hook);
       case '$hook-done':
@@ -762,10 +766,17 @@ export class GatewayActor implements Actor<Msg> {
 
   private onJoinReply(attempt: number, target: PeerRef, reply: JoinHandoffReply | undefined): void {
     if (attempt !== this.joinAttempt || this.state !== 'joining') return;
-    if (reply === undefined) return this.retryJoin('successor did not answer the handoff');
+    // Keep asking the same successor while it is alive (it may have accepted us and the answer been lost,
+    // and routing to our id may already lead through us); look up afresh only once it is suspected.
+    const poll = () => this.ctx.startTimer('join', this.tuning.joinRetryMs, { kind: '$join-poll', attempt, target });
+    if (reply === undefined) {
+      if (!this.missed('successor', target.id)) return poll();
+      return this.retryJoin('successor did not answer the handoff');
+    }
+    this.misses.delete(`successor:${target.id}`);
     switch (reply.kind) {
       case 'join-busy':
-        return this.retryJoin(reply.reason);
+        return poll();
       case 'join-duplicate':
         this.ctx.log.log('error', new DuplicateRingIdError(this.options.name, this.id).message);
         return;
