@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BootEdgeNode, BootGateway, EdgeNodeHandle, GatewayHandle } from '../../actors/edge/contract.js';
 import { ApiServer } from '../../api/server.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
-import { ConsoleLogger } from '../../runtime/logger.js';
+import { ConsoleLogger, type Logger, type LogFields, type LogLevel } from '../../runtime/logger.js';
 import { Router } from '../../runtime/router.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError } from '../errors.js';
@@ -32,10 +32,24 @@ export async function loadBootModule(url: string): Promise<BootModule> {
   return loaded as BootModule;
 }
 
+/** The host's logger; once the host stops, peers going away is expected, so only errors are still worth a line. */
+class HostLogger implements Logger {
+  private stopping = false;
+  constructor(private readonly inner: Logger) {}
+  log(level: LogLevel, message: string, fields?: LogFields): void {
+    if (this.stopping && level !== 'error') return;
+    this.inner.log(level, message, fields);
+  }
+  quiet(): void {
+    this.stopping = true;
+  }
+}
+
 export class RunningHost {
   private stopping: Promise<void> | undefined;
 
   private constructor(
+    private readonly logger: HostLogger,
     readonly system: ActorSystem,
     private readonly disconnect: () => Promise<void>,
     private readonly node: EdgeNodeHandle | GatewayHandle,
@@ -48,7 +62,8 @@ export class RunningHost {
 
   static async start(spec: HostSpec, wire: Wire): Promise<RunningHost> {
     const { plan } = spec;
-    const system = new ActorSystem({ name: plan.name, logger: new ConsoleLogger(plan.name, spec.logLevel) });
+    const logger = new HostLogger(new ConsoleLogger(plan.name, spec.logLevel));
+    const system = new ActorSystem({ name: plan.name, logger });
     const router = new Router(system);
     let disconnect: (() => Promise<void>) | undefined;
     try {
@@ -56,7 +71,7 @@ export class RunningHost {
       const boot = await loadBootModule(spec.bootModule);
       if (plan.role === 'gateway') {
         const gateway = await boot.bootGateway(system, { name: plan.name, layout: spec.layout, joinVia: spec.joinVia });
-        return new RunningHost(system, disconnect, gateway, undefined);
+        return new RunningHost(logger, system, disconnect, gateway, undefined);
       }
       const node = await boot.bootEdgeNode(system, { name: plan.name, layout: spec.layout, dataDir: join(spec.dataDir, plan.name) });
       const api = new ApiServer(node, system.log);
@@ -66,7 +81,7 @@ export class RunningHost {
         await node.close();
         throw new HostFailedError(plan.name, `cannot serve gRPC on ${spec.bindHost}:${plan.apiPort}: ${(error as Error).message}`);
       }
-      return new RunningHost(system, disconnect, node, api);
+      return new RunningHost(logger, system, disconnect, node, api);
     } catch (error) {
       await disconnect?.().catch(() => undefined);
       system.terminate();
@@ -77,6 +92,7 @@ export class RunningHost {
   /** API first (no new calls), then the node, then the links. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.logger.quiet();
       await this.api?.close(cliDefaults.apiCloseGraceMs);
       try {
         await this.node.close();
