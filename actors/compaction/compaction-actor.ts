@@ -45,7 +45,7 @@ export interface CompactionEvent {
 
 /** A runner that can say how long the merge took on this node's (emulated) CPU. */
 interface TimedRunner extends StorageJobRunner {
-  compactTimed(input: CompactionJobInput): Promise<{ output: CompactionJobOutput; computeMs: number }>;
+  compactTimed(input: CompactionJobInput, forOther?: boolean): Promise<{ output: CompactionJobOutput; computeMs: number; waitMs?: number }>;
 }
 
 function isTimed(r: StorageJobRunner): r is TimedRunner {
@@ -150,8 +150,9 @@ export class CompactionActor implements Actor<CompactionRequest> {
           return;
         }
         this.stats.servedForOthers++;
-        this.runLocal(m.input).then(
-          ({ output, computeMs }) => answer({ ok: true, type: 'output', output, ranOn: me, computeMs, checksums: checksumsOf(output) }),
+        this.runLocal(m.input, true).then(
+          ({ output, computeMs, waitMs }) =>
+            answer({ ok: true, type: 'output', output, ranOn: me, computeMs, ...(waitMs !== undefined ? { waitMs } : {}), checksums: checksumsOf(output) }),
           (e: unknown) => answer(failure(e)),
         );
         return;
@@ -167,11 +168,11 @@ export class CompactionActor implements Actor<CompactionRequest> {
     return this.options.node ?? ctx.self.toString();
   }
 
-  private async runLocal(input: CompactionJobInput): Promise<{ output: CompactionJobOutput; computeMs: number }> {
+  private async runLocal(input: CompactionJobInput, forOther = false): Promise<{ output: CompactionJobOutput; computeMs: number; waitMs?: number }> {
     for (const b of input.inputs) this.stats.inputBytes += b.byteLength;
-    let r: { output: CompactionJobOutput; computeMs: number };
+    let r: { output: CompactionJobOutput; computeMs: number; waitMs?: number };
     if (isTimed(this.options.local)) {
-      r = await this.options.local.compactTimed(input);
+      r = await this.options.local.compactTimed(input, forOther);
     } else {
       const t0 = performance.now();
       const output = await this.options.local.compact(input);
@@ -218,6 +219,8 @@ export class CompactionActor implements Actor<CompactionRequest> {
           verifyRemote(remote.targetNode, r.output, r.checksums);
           const totalMs = clock.now() - t0;
           const computeMs = Math.min(totalMs, r.computeMs ?? totalMs);
+          // Waiting at the target for a core is neither compute nor transfer (the local path does not record it either).
+          const waitMs = Math.min(totalMs - computeMs, r.waitMs ?? 0);
           this.stats.remoteJobs++;
           this.predicted(remote.targetNode, inputBytes, remote.predictedMs, totalMs);
           this.options.onRecord?.({
@@ -226,7 +229,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
             inputBytes,
             outputBytes,
             computeMs,
-            transferMs: totalMs - computeMs,
+            transferMs: totalMs - computeMs - waitMs,
             totalMs,
             outcome: 'remote',
           });

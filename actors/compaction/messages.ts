@@ -44,6 +44,8 @@ export type CompactionReply =
       ranOn: string;
       /** Merge time where it ran (emulated tier time when the runner emulates one). */
       computeMs?: number;
+      /** Time the job queued where it ran before its merge started. */
+      waitMs?: number;
       /** CRC-32 of each output table, computed where the merge ran. */
       checksums?: number[];
     }

@@ -8,6 +8,8 @@ export interface TimedCompaction {
   output: CompactionJobOutput;
   /** Emulated merge time on this node (the real merge stretched by tier and contention). */
   computeMs: number;
+  /** Time the job waited for a free (emulated) core and for a real host thread before it ran. */
+  waitMs: number;
 }
 
 export interface TierLoad {
@@ -28,6 +30,33 @@ function sleep(clock: Clock, ms: number): Promise<void> {
 }
 
 /**
+ * The host's real merge threads, shared by every emulated node: a job waits
+ * here for a thread before its time is measured, so queueing behind other
+ * nodes' merges (an artifact of sharing one host) is not mistaken for this
+ * node's merge time.
+ */
+export class HostCpu {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly threads: number, private readonly clock: Clock) {
+    this.free = threads;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      const t0 = this.clock.now();
+      const value = await fn();
+      return { value, ms: this.clock.now() - t0 };
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free++;
+    }
+  }
+}
+
+/**
  * One node's CPU as emulated on a shared host. Merges run for real on the
  * wrapped runner (the shared piscina pool), then wait (stretch − 1) × their
  * measured time on the clock, where stretch = 1/speedFactor × contention and
@@ -41,13 +70,28 @@ export class EmulatedTier implements StorageJobRunner {
   private load = 0;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
-  busyMs = 0;
+  /** Emulated merge time spent on this node's own merges and on merges received from others. */
+  busyOwnMs = 0;
+  busyForOthersMs = 0;
+  /** Real (host) merge time and input bytes, for calibration. */
+  realMergeMs = 0;
+  mergeInputBytes = 0;
+  merges = 0;
+  hostWaitMs = 0;
+
+  private readonly mergeCpu: HostCpu;
+  private readonly flushCpu: HostCpu;
 
   constructor(
     private readonly inner: StorageJobRunner,
     readonly tier: TierSpec,
     private readonly clock: Clock,
-  ) {}
+    host?: { merge: HostCpu; flush: HostCpu },
+  ) {
+    // Unshared by default: plenty of threads, nothing to wait for.
+    this.mergeCpu = host?.merge ?? new HostCpu(Number.MAX_SAFE_INTEGER, clock);
+    this.flushCpu = host?.flush ?? new HostCpu(Number.MAX_SAFE_INTEGER, clock);
+  }
 
   setLoadThreads(n: number): void {
     this.load = Math.max(0, n);
@@ -66,27 +110,33 @@ export class EmulatedTier implements StorageJobRunner {
   }
 
   async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    const t0 = this.clock.now();
-    const out = await this.inner.flush(input);
-    await sleep(this.clock, (this.stretch(0) - 1) * (this.clock.now() - t0));
-    return out;
+    const { value, ms } = await this.flushCpu.run(() => this.inner.flush(input));
+    await sleep(this.clock, (this.stretch(0) - 1) * ms);
+    return value;
   }
 
   async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {
     return (await this.compactTimed(input)).output;
   }
 
-  async compactTimed(input: CompactionJobInput): Promise<TimedCompaction> {
+  async compactTimed(input: CompactionJobInput, forOther = false): Promise<TimedCompaction> {
+    const queuedAt = this.clock.now();
     if (this.running >= this.tier.cores) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
+    let inputBytes = 0; // before the pool moves the buffers away
+    for (const b of input.inputs) inputBytes += b.byteLength;
     try {
-      const t0 = this.clock.now();
-      const output = await this.inner.compact(input);
-      const realMs = this.clock.now() - t0;
-      await sleep(this.clock, (this.stretch(this.running) - 1) * realMs);
-      const computeMs = this.clock.now() - t0;
-      this.busyMs += computeMs;
-      return { output, computeMs };
+      const startedAt = this.clock.now();
+      const { value: output, ms: realMs } = await this.mergeCpu.run(() => this.inner.compact(input));
+      const waitMs = this.clock.now() - startedAt - realMs + (startedAt - queuedAt);
+      const computeMs = this.stretch(this.running) * realMs;
+      this.realMergeMs += realMs;
+      this.merges++;
+      this.mergeInputBytes += inputBytes;
+      await sleep(this.clock, computeMs - realMs);
+      if (forOther) this.busyForOthersMs += computeMs;
+      else this.busyOwnMs += computeMs;
+      return { output, computeMs, waitMs };
     } finally {
       this.running--;
       this.waiting.shift()?.();

@@ -30,5 +30,6 @@ export interface SchedulerView {
   scheduler: string;
   /** Live nodes, best first (Algorithm 2). */
   queue: ServerStatus[];
-  decisions: { local: number; offload: number };
+  /** Answers given; `noCandidate`: local because no node could take an offload. */
+  decisions: { local: number; offload: number; noCandidate: number };
 }

@@ -2,7 +2,7 @@ import type { ActorRef, ActorSystem } from '../../runtime/index.js';
 import { compactionActorProps, type CompactionActorOptions } from '../compaction/compaction-actor.js';
 import type { CompactionRequest } from '../compaction/messages.js';
 import type { StorageJobRunner } from '../../storage/job-runner.js';
-import { EmulatedTier } from './emulated-tier.js';
+import { EmulatedTier, type HostCpu } from './emulated-tier.js';
 import type { SchedulerMessage } from './messages.js';
 import { monitorProps, type MonitorMessage } from './monitor-actor.js';
 import { pilotPlacement } from './placement.js';
@@ -21,6 +21,8 @@ export interface PilotNodeOptions {
   federation: readonly PilotNodeConfig[];
   /** The runner that does the real merge work here (a PoolJobRunner, or inline in tests). */
   runner: StorageJobRunner;
+  /** The host's real threads when several emulated nodes share them. */
+  host?: { merge: HostCpu; flush: HostCpu };
   /** The ref of `path` on `node` (same system in one process, a remote address in the simulator). */
   refOf: <M>(node: string, path: string) => ActorRef<M>;
   /** Actor names; several nodes sharing one actor system need distinct ones. */
@@ -55,7 +57,7 @@ export const defaultPilotPath = (node: string, actor: 'compaction' | 'monitor' |
 export function bootPilotNode(o: PilotNodeOptions): PilotNode {
   const pathOf = o.pathOf ?? defaultPilotPath;
   const tier = resolveTier(o.self.tier);
-  const cpu = new EmulatedTier(o.runner, tier, o.system.clock);
+  const cpu = new EmulatedTier(o.runner, tier, o.system.clock, o.host);
   const name = o.self.name;
   const schedulers = o.federation.map((n) => {
     const t = resolveTier(n.tier);

@@ -22,7 +22,7 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
   readonly code = new EdgeCode();
   readonly queue = new ResourceQueue();
   private readonly lastSeenMs = new Map<string, number>();
-  private readonly decisions = { local: 0, offload: 0 };
+  private readonly decisions = { local: 0, offload: 0, noCandidate: 0 };
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -63,6 +63,7 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     const best = this.queue.best(owner);
     if (best === undefined) {
       this.decisions.local++;
+      this.decisions.noCandidate++;
       return { type: 'placement', target: 'local', scheduler: this.options.node };
     }
     const decision = this.code.decide(owner, best, sizeBytes);
