@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EdgeKVClient } from '../api/client.js';
+import { Cluster } from './cluster/cluster.js';
 import { findFreePortRange } from './cluster/ports.js';
 import { UpProcess } from './cluster/testing/spawn-up.js';
 
@@ -106,5 +107,32 @@ describe.skipIf(!realNodes)('edgekv up, end to end (2 groups × 3 nodes as proce
   // keys survive. When this starts failing, the gap is fixed: make it `it`.
   it.fails('keeps acknowledged global writes across a restart of the whole cluster', () => {
     expect(globalLostAfterRestart).toBe(0);
+  });
+});
+
+describe.skipIf(!realNodes)('a cluster of real nodes as worker threads (1 group × 3)', () => {
+  let cluster: Cluster | undefined;
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('elects a leader over the MessagePort mesh, serves both scopes, and keeps local keys across a restart', async () => {
+    const dir = join(dataDir, 'threads');
+    const basePort = await findFreePortRange(110);
+    const start = () => Cluster.start({ dataDir: dir, groups: 1, nodesPerGroup: 3, basePort, mode: 'threads' });
+    cluster = await start();
+    const status = await cluster.waitReady(30_000);
+    expect(status.groups[0]!.leader).toMatch(/^g1-n\d$/);
+    const c = client(cluster.endpoints);
+    await c.put('t-local', 'one');
+    await c.put('t-global', 'two', { scope: 'global' });
+    expect((await c.get('t-local'))?.toString()).toBe('one');
+    expect((await c.get('t-global', { scope: 'global' }))?.toString()).toBe('two');
+    await cluster.stop();
+    cluster = await start();
+    await cluster.waitReady(30_000);
+    expect((await client(cluster.endpoints).get('t-local'))?.toString()).toBe('one');
+    expect((await client(cluster.endpoints).get('t-global', { scope: 'global' }))?.toString()).toBe('two'); // one group: no range moves
+    await cluster.stop();
   });
 });

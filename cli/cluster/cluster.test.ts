@@ -109,6 +109,14 @@ describe.each<HostMode>(['threads', 'processes'])('a cluster of stand-in nodes a
       await expect.poll(() => lines.some((l) => /g1-n2 restarted/.test(l)), { timeout: 30_000, interval: 100 }).toBe(true);
       expect(cluster.pids()['g1-n2']).not.toBe(victim);
       await exercise(cluster); // the restarted host is back in the authenticated TCP mesh
+    } else {
+      // The thread of g1-n2 exits; its restart gets fresh channels to every live thread, and they to it.
+      const crasher = new EdgeKVClient({ endpoints: [cluster.endpoints[1]!], timeoutMs: 2_000 });
+      await crasher.put('__crash__', 'x').catch(() => undefined);
+      crasher.close();
+      await expect.poll(() => lines.some((l) => /g1-n2 restarted/.test(l)), { timeout: 30_000, interval: 100 }).toBe(true);
+      expect(lines.some((l) => /g1-n2 stopped unexpectedly \(exit code 3\)/.test(l))).toBe(true);
+      await exercise(cluster);
     }
     await cluster.stop();
     expect(readRunFile(dir)).toBeUndefined();

@@ -65,6 +65,8 @@ export const bootEdgeNode: BootEdgeNode = async (system, config) => {
       return v === null ? undefined : Buffer.from(v);
     },
     async put(call, timeoutMs) {
+      // Tests crash a host on purpose: in a worker thread process.exit ends only that thread.
+      if (call.key.toString() === '__crash__') setImmediate(() => process.exit(3));
       await ask(call.scope, { kind: 'put', key: call.key.toString('hex'), value: call.value }, timeoutMs);
     },
     async delete(call, timeoutMs) {
