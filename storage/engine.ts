@@ -186,7 +186,12 @@ export class LsmEngine {
         if (b.appliedIndex > replay.maxAppliedIndex) replay.maxAppliedIndex = b.appliedIndex;
         this.recoveryInfo.walBatchesReplayed++;
       }
-      if (r.tornTailAt !== null) this.recoveryInfo.tornWalTail = true;
+      if (r.tornTailAt !== null) {
+        this.recoveryInfo.tornWalTail = true;
+        // Only the newest WAL can end mid-record (older ones are synced when retired);
+        // stopping here keeps the replay a prefix of the writes in any case.
+        stopped = true;
+      }
       if (r.corruption !== null) {
         this.recoveryInfo.walCorruption = r.corruption.message;
         this.onCorruption?.(r.corruption);
@@ -405,6 +410,9 @@ export class LsmEngine {
   private switchMemtable(): void {
     let walNumber = 0;
     if (this.wal !== null) {
+      // Synced before the next WAL takes writes: a later synced write must never
+      // survive a power loss that takes unsynced earlier ones (recovery replays a prefix).
+      this.wal.sync();
       this.wal.close();
       walNumber = this.versions.newFileNumber();
       this.wal = new WalWriter(this.fs.create(joinPath(this.dir, walFileName(walNumber))), walNumber, this.o.walBufferBytes);
