@@ -37,6 +37,8 @@ export const cliDefaults = {
   restartWindowMs: 60_000,
   /** A client command waits this long overall (retries and failover included). */
   clientTimeoutMs: 10_000,
+  /** `edgekv status` asks every endpoint; a node that has not answered in this long is shown as down. */
+  statusProbeTimeoutMs: 1_500,
   /** Size of the cluster secret in bytes (HMAC-SHA256 key: 32 bytes is its block-size-safe full strength). */
   secretBytes: 32,
 } as const;

@@ -8,7 +8,7 @@ import { defaultEndpoints } from './cluster/data-dir.js';
 import { cliDefaults } from './defaults.js';
 import { runPingDemo } from './demo.js';
 import { UnreachableClusterError, UsageError } from './errors.js';
-import { renderStatus } from './status-table.js';
+import { renderStatus, table } from './status-table.js';
 import { runUp } from './up.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -53,6 +53,10 @@ const readOptions: Options = { ...clientOptions, consistency: { type: 'string' }
 const clientFlags = '[--scope local|global] [--endpoints host:port,...] [--data-dir DIR] [--timeout-ms N]';
 
 function clientFor(values: Record<string, string | boolean | undefined>): EdgeKVClient {
+  return new EdgeKVClient({ endpoints: endpointsFrom(values), timeoutMs: wholeNumber('timeout-ms', values['timeout-ms']) ?? cliDefaults.clientTimeoutMs });
+}
+
+function endpointsFrom(values: Record<string, string | boolean | undefined>): string[] {
   const raw = values.endpoints;
   const endpoints =
     typeof raw === 'string'
@@ -62,7 +66,8 @@ function clientFor(values: Record<string, string | boolean | undefined>): EdgeKV
           .filter((e) => e !== '')
       : defaultEndpoints(typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir);
   for (const e of endpoints) if (!/^.+:\d+$/.test(e)) throw new UsageError(`endpoint "${e}" must be host:port`);
-  return new EdgeKVClient({ endpoints, timeoutMs: wholeNumber('timeout-ms', values['timeout-ms']) ?? cliDefaults.clientTimeoutMs });
+  if (endpoints.length === 0) throw new UsageError('--endpoints needs at least one host:port');
+  return endpoints;
 }
 
 const scopeOf = (v: Record<string, string | boolean | undefined>): Scope => oneOf('scope', v.scope, ['local', 'global'] as const) ?? 'local';
@@ -179,10 +184,32 @@ const commands: Record<string, Command> = {
     help: 'show the ring, the groups, their leaders and key counts',
     run: async (args) => {
       const { values } = parse(args, { ...clientOptions, json: { type: 'boolean' } }, [0, 0], commands.status!.usage);
-      await withClient(values, async (c) => {
-        const status = await c.status();
-        out(values.json === true ? JSON.stringify(status, null, 2) : renderStatus(status));
-      });
+      const endpoints = endpointsFrom(values);
+      // Every endpoint on its own, briefly: which nodes answer is part of the picture.
+      const probes = await Promise.all(
+        endpoints.map(async (endpoint) => {
+          const one = new EdgeKVClient({ endpoints: [endpoint], timeoutMs: cliDefaults.statusProbeTimeoutMs });
+          try {
+            return { endpoint, status: await one.status() };
+          } catch (error) {
+            return { endpoint, error: (error as Error).message };
+          } finally {
+            one.close();
+          }
+        }),
+      );
+      const answered = probes.find((p) => p.status !== undefined)?.status;
+      if (answered === undefined) {
+        throw new UnreachableClusterError(`no node answered (tried ${endpoints.join(', ')}); is the cluster running? start it with \`edgekv up\``);
+      }
+      if (values.json === true) {
+        out(JSON.stringify({ ...answered, endpoints: probes.map((p) => ({ endpoint: p.endpoint, node: p.status?.node, up: p.status !== undefined })) }, null, 2));
+      } else {
+        out(renderStatus(answered));
+        out('');
+        out(`nodes (${probes.filter((p) => p.status !== undefined).length} of ${probes.length} answer):`);
+        out(table(['endpoint', 'node', 'state'], probes.map((p) => [p.endpoint, p.status?.node ?? '?', p.status !== undefined ? 'up' : 'down'])));
+      }
     },
   },
   demo: {
