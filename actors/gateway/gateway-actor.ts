@@ -14,6 +14,7 @@ import {
   type GatewayState,
   type GatewayStatus,
   type GroupRequest,
+  type JoinAccepted,
   type JoinHandoffReply,
   type LeaveHandoffReply,
   type LeaveReply,
@@ -64,6 +65,7 @@ type Internal =
   | { kind: '$route-retry'; walkId: number }
   | { kind: '$leave-handoff' }
   | { kind: '$join-poll'; attempt: number; target: PeerRef }
+  | { kind: '$accept-resend' }
   | { kind: '$check-ring' }
   | { kind: '$ring-probe'; target: GatewayRef; reply: Neighbours | undefined };
 
@@ -119,9 +121,9 @@ export class GatewayActor implements Actor<Msg> {
   /** Set by check_predecessor; the next notify says how far the range grew. */
   private failedPredecessor: PeerRef | undefined;
   /** Successor side of a join handshake in progress. */
-  private joinHandoff: { joiner: PeerRef; from: PeerRef; replyTo: ActorRef<unknown> | undefined } | undefined;
-  /** The last completed one, to answer a joiner whose first reply was lost. */
-  private lastJoinHandoff: { joiner: PeerRef; from: PeerRef } | undefined;
+  private joinHandoff: { joiner: PeerRef; from: PeerRef } | undefined;
+  /** A finished handshake whose JoinAccepted the joiner has not acked yet (re-sent until it does). */
+  private pendingAccept: { accepted: JoinAccepted; joiner: PeerRef; resends: number } | undefined;
   private leaveHandoff: { leaving: PeerRef; predecessor: PeerRef; replyTo: ActorRef<unknown> | undefined } | undefined;
   private joinAttempt = 0;
   private joinRedirects = 0;
@@ -234,6 +236,12 @@ export class GatewayActor implements Actor<Msg> {
         return ctx.reply({ kind: 'pong', id: this.id });
       case 'join-handoff':
         return this.onJoinHandoff(m.joiner, ctx.sender);
+      case 'join-accepted':
+        return this.onJoinAccepted(m);
+      case 'join-ack':
+        return this.onJoinAck(m.joiner);
+      case '$accept-resend':
+        return this.resendAccept();
       case 'leave-handoff':
         return this.onLeaveHandoff(m.leaving, m.predecessor, ctx.sender);
       case 'successor-leaving':
@@ -787,39 +795,67 @@ export class GatewayActor implements Actor<Msg> {
         }
         return this.sendJoinHandoff(attempt, hint);
       }
-      case 'join-accepted': {
-        const predecessor = reply.predecessor;
-        this.learn(target, predecessor, ...reply.successors);
-        this.core.joinVia(target, reply.successors, predecessor);
-        this.state = 'acquiring';
-        this.fireHook({
-          kind: 'acquire',
-          event: { kind: 'range-acquired', from: predecessor.id, to: this.id, previousOwner: target, reason: 'joined' },
-          then: 'serve',
-        });
-        return;
-      }
+      case 'join-started':
+        // JoinAccepted will come as a message; keep polling in case the successor dies meanwhile.
+        return poll();
     }
+  }
+
+  /** Joiner side: the successor finished its release; (predecessor, self] is ours once our acquire hook is done. */
+  private onJoinAccepted(m: JoinAccepted): void {
+    m.successor.ref.tell({ kind: 'join-ack', joiner: this.me });
+    if (this.state !== 'joining') return; // a re-send: the ack above is all it needs
+    this.joinAttempt++; // answers to asks still in flight are stale now
+    this.ctx.cancelTimer('join');
+    const { successor, predecessor, successors } = m;
+    this.learn(successor, predecessor, ...successors);
+    this.core.joinVia(successor, successors, predecessor);
+    this.state = 'acquiring';
+    this.fireHook({
+      kind: 'acquire',
+      event: { kind: 'range-acquired', from: predecessor.id, to: this.id, previousOwner: successor, reason: 'joined' },
+      then: 'serve',
+    });
+  }
+
+  /** Successor side: the joiner got JoinAccepted. */
+  private onJoinAck(joiner: PeerRef): void {
+    if (this.pendingAccept?.joiner.id !== joiner.id) return;
+    this.pendingAccept = undefined;
+    this.ctx.cancelTimer('accept-resend');
+  }
+
+  private resendAccept(): void {
+    const p = this.pendingAccept;
+    if (p === undefined) return;
+    // A joiner that never acks is dead; check_predecessor will notice and the range comes back.
+    if (++p.resends > this.tuning.maxLookupSteps) {
+      this.pendingAccept = undefined;
+      return;
+    }
+    p.joiner.ref.tell(p.accepted);
+    this.ctx.startTimer('accept-resend', this.tuning.joinRetryMs, { kind: '$accept-resend' });
   }
 
   /** Successor side: a joiner in (predecessor, self) asks for its range. */
   private onJoinHandoff(joiner: PeerRef, replyTo: ActorRef<unknown> | undefined): void {
     const answer = (r: JoinHandoffReply) => replyTo?.tell(r);
     if (joiner.id === this.id) return answer({ kind: 'join-duplicate' });
+    if (this.pendingAccept !== undefined) {
+      if (this.pendingAccept.joiner.id !== joiner.id) return answer({ kind: 'join-busy', reason: 'the last joiner has not acknowledged yet' });
+      joiner.ref.tell(this.pendingAccept.accepted);
+      return answer({ kind: 'join-started' });
+    }
     if (this.joinHandoff !== undefined) {
-      // A repeat of the handshake running now: say so at once (the first ask gets the answer, or the next repeat does).
-      if (this.joinHandoff.joiner.id === joiner.id) return answer({ kind: 'join-busy', reason: 'handoff in progress' });
+      // A repeat of the handshake running now: JoinAccepted will follow.
+      if (this.joinHandoff.joiner.id === joiner.id) return answer({ kind: 'join-started' });
       return answer({ kind: 'join-busy', reason: 'another gateway is joining here' });
     }
     // One range handshake at a time: a join racing a leave here would hand out a range computed from a stale predecessor.
     if (this.leaveHandoff !== undefined) return answer({ kind: 'join-busy', reason: 'the predecessor is leaving through this gateway' });
     if (this.recoveries > 0) return answer({ kind: 'join-busy', reason: 'recovering a failed predecessor\'s range' });
-    const last = this.lastJoinHandoff;
     const pred0 = this.core.predecessor;
     if (pred0 !== undefined && pred0.id === joiner.id && !pred0.ref.equals(joiner.ref)) return answer({ kind: 'join-duplicate' });
-    if (last !== undefined && last.joiner.id === joiner.id && pred0?.id === joiner.id) {
-      return answer({ kind: 'join-accepted', predecessor: last.from, successors: this.successorsFor(joiner) });
-    }
     if (this.state !== 'serving') return answer({ kind: 'join-busy', reason: `successor is ${this.state}` });
     const pred = this.core.predecessor;
     let from: PeerRef;
@@ -830,7 +866,8 @@ export class GatewayActor implements Actor<Msg> {
       return answer({ kind: 'join-redirect', hint: hop.kind === 'owner' && hop.owner.id !== this.id ? hop.owner : pred });
     } else from = pred;
     this.departed.delete(joiner.id); // it left before and rejoins through the handshake: welcome back
-    this.joinHandoff = { joiner, from, replyTo };
+    this.joinHandoff = { joiner, from };
+    answer({ kind: 'join-started' });
     this.fireHook({
       kind: 'release',
       event: { kind: 'range-released', from: from.id, to: joiner.id, newOwner: joiner, reason: 'predecessor-joined' },
@@ -850,7 +887,7 @@ export class GatewayActor implements Actor<Msg> {
       replyTo?.tell({ kind: 'leave-failed', reason: `gateway is ${this.state}` } satisfies LeaveReply);
       return;
     }
-    if (this.joinHandoff !== undefined || this.leaveHandoff !== undefined || this.recoveries > 0) {
+    if (this.joinHandoff !== undefined || this.pendingAccept !== undefined || this.leaveHandoff !== undefined || this.recoveries > 0) {
       // Its range is changing hands right now; leaving too would hand over a range computed before that change.
       replyTo?.tell({ kind: 'leave-failed', reason: 'a neighbour is joining or leaving through this gateway, or a failed one\'s range is being recovered; retry shortly' } satisfies LeaveReply);
       return;
@@ -931,7 +968,7 @@ export class GatewayActor implements Actor<Msg> {
   private finishLeave(replyTo: ActorRef<unknown> | undefined, successor: PeerRef | undefined): void {
     this.state = 'left';
     this.leaving = undefined;
-    for (const key of ['stabilize', 'fix-fingers', 'check-predecessor', 'check-ring', 'join', 'leave-handoff']) this.ctx.cancelTimer(key);
+    for (const key of ['stabilize', 'fix-fingers', 'check-predecessor', 'check-ring', 'join', 'leave-handoff', 'accept-resend']) this.ctx.cancelTimer(key);
     for (const id of this.walks.keys()) this.ctx.cancelTimer(`walk-${id}`);
     this.walks.clear();
     if (successor !== undefined) this.flushBuffered(successor);
@@ -948,7 +985,9 @@ export class GatewayActor implements Actor<Msg> {
       if (this.leaveHandoff.leaving.id === leaving.id) return answer({ kind: 'leave-busy', reason: 'handoff in progress' });
       return answer({ kind: 'leave-busy', reason: 'another neighbour is leaving through this gateway' });
     }
-    if (this.joinHandoff !== undefined) return answer({ kind: 'leave-busy', reason: 'a gateway is joining through this gateway' });
+    if (this.joinHandoff !== undefined || this.pendingAccept !== undefined) {
+      return answer({ kind: 'leave-busy', reason: 'a gateway is joining through this gateway' });
+    }
     // Done already, and the answer was lost: the leaver is asking again.
     if (this.isDeparted(leaving.id)) return answer({ kind: 'leave-accepted' });
     if (this.state !== 'serving') return answer({ kind: 'leave-refused', reason: `successor is ${this.state}` });
@@ -1047,9 +1086,11 @@ export class GatewayActor implements Actor<Msg> {
       const wasAlone = this.core.isAlone;
       this.core.setPredecessor(h.joiner);
       if (wasAlone) this.core.adoptPredecessorAsSuccessor();
-      this.lastJoinHandoff = { joiner: h.joiner, from: h.from };
       this.emitChanged('predecessor-joined');
-      h.replyTo?.tell({ kind: 'join-accepted', predecessor: h.from, successors: this.successorsFor(h.joiner) } satisfies JoinHandoffReply);
+      const accepted: JoinAccepted = { kind: 'join-accepted', successor: this.me, predecessor: h.from, successors: this.successorsFor(h.joiner) };
+      this.pendingAccept = { accepted, joiner: h.joiner, resends: 0 };
+      h.joiner.ref.tell(accepted);
+      this.ctx.startTimer('accept-resend', this.tuning.joinRetryMs, { kind: '$accept-resend' });
     } else if (hook.then === 'hand-to-successor' && hook.event.reason === 'left' && this.leaving !== undefined) {
       if (hook.event.newOwner.id !== this.leaving.successor.id) return; // superseded: the successor changed and a new release runs
       this.sendLeaveHandoff();

@@ -117,19 +117,38 @@ export interface Pong {
   id: RingId;
 }
 
-/** A joining gateway asks its successor for its range; answered once the successor's `release` hook resolved. */
+/**
+ * A joining gateway asks its successor for its range. The successor answers
+ * at once (started, busy, redirect); once its `release` hook resolved it
+ * tells the joiner JoinAccepted, again and again until the joiner acks: an
+ * acceptance can never be lost, however long the migration took.
+ */
 export interface JoinHandoff {
   kind: 'join-handoff';
   joiner: PeerRef;
 }
 export type JoinHandoffReply =
-  /** (predecessor, joiner] is the joiner's; `predecessor` is the successor itself if it was alone; `successors` is the successor's own list. */
-  | { kind: 'join-accepted'; predecessor: PeerRef; successors: PeerRef[] }
+  /** The handshake runs (or ran): JoinAccepted follows. */
+  | { kind: 'join-started' }
   /** The joiner is not in (predecessor, self): try `hint`, or look up again. */
   | { kind: 'join-redirect'; hint: PeerRef | undefined }
   /** Another handshake is running or the successor's own range is unsettled: retry. */
   | { kind: 'join-busy'; reason: string }
   | { kind: 'join-duplicate' };
+
+/** Tell, successor → joiner: (predecessor, joiner] is the joiner's; `predecessor` is the successor itself if it was alone; `successors` is the successor's own list. */
+export interface JoinAccepted {
+  kind: 'join-accepted';
+  successor: PeerRef;
+  predecessor: PeerRef;
+  successors: PeerRef[];
+}
+
+/** Tell, joiner → successor: JoinAccepted arrived. */
+export interface JoinAck {
+  kind: 'join-ack';
+  joiner: PeerRef;
+}
 
 /** A leaving gateway hands its range (predecessor, leaving] to its successor; answered once the `acquire` hook resolved. */
 export interface LeaveHandoff {
@@ -175,6 +194,8 @@ export type GatewayMessage =
   | FindNext
   | Ping
   | JoinHandoff
+  | JoinAccepted
+  | JoinAck
   | LeaveHandoff
   | SuccessorLeaving
   | Deliver;
