@@ -25,6 +25,8 @@ export const cliDefaults = {
   readyTimeoutMs: 60_000,
   /** How often `up` asks for the cluster's status while it waits for readiness. */
   readyPollMs: 250,
+  /** One readiness probe: a node still electing answers within this or is asked again at the next poll. */
+  readyProbeTimeoutMs: 2_000,
   /** A host that does not stop within this after being asked is killed (its Raft log is durable anyway). */
   hostStopTimeoutMs: 8_000,
   /** Grace for in-flight gRPC calls when a node stops. */

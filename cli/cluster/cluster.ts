@@ -111,7 +111,7 @@ export class Cluster {
 
   /** Polls the cluster's status until every group has a leader and every gateway is on the ring. */
   async waitReady(timeoutMs: number = cliDefaults.readyTimeoutMs): Promise<ClusterStatus> {
-    const client = new EdgeKVClient({ endpoints: this.endpoints, timeoutMs: 2_000 });
+    const client = new EdgeKVClient({ endpoints: this.endpoints, timeoutMs: cliDefaults.readyProbeTimeoutMs });
     const giveUpAt = Date.now() + timeoutMs;
     let last = 'no status yet';
     try {
