@@ -91,9 +91,11 @@ async function runScenario(s: Scenario): Promise<void> {
     fsyncMs: 1,
     faults: { dropRate: s.dropRate, duplicateRate: s.dropRate, minDelayMs: 1, maxDelayMs: s.maxDelayMs, reorder: true },
   });
-  // Gateway-to-gateway links lose nothing: a lost join-accepted strands the joiner in 'joining' for good
-  // (its retried lookup of its own id reaches itself, since its successor already switched over) —
-  // a gateway bug reported to its owner. Raft, front-door and group-agent traffic stays lossy.
+  // Gateway-to-gateway links lose nothing here. With lossy ones a live gateway can be falsely suspected
+  // by its only neighbour, which then recovers (pulls) the whole ring's keys; when the two find each other
+  // again (notify), the gateway that had been alone fires no release for the range it gives back, so the
+  // other's group keeps that range fenced (UNAVAILABLE) for good. Reported to the gateway's owner
+  // (GatewayActor.onNotify: a gateway that was alone should treat itself as the old range start).
   const gateways = c.layout.groups.map((g) => g.gateway);
   for (const a of gateways) for (const b of gateways) if (a !== b) c.sim.network.setLinkFaults(a, b, { dropRate: 0, duplicateRate: 0 });
   const rec = new HistoryRecorder<KvInput, KvOutput>(() => c.sim.nowMs);
