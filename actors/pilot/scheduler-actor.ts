@@ -3,6 +3,7 @@ import { pilotDefaults, pilotTimings } from './defaults.js';
 import { EdgeCode } from './edgecode.js';
 import type { NodeReport, PlaceReply, SchedulerMessage, SchedulerView } from './messages.js';
 import { ResourceQueue } from './priority-queue.js';
+import type { ServerStatus } from './server-status.js';
 
 export interface SchedulerOptions {
   /** The node this scheduler runs on. */
@@ -22,6 +23,10 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
   readonly code = new EdgeCode();
   readonly queue = new ResourceQueue();
   private readonly lastSeenMs = new Map<string, number>();
+  /** Statuses as last reported; the queue holds them minus the cores reserved since. */
+  private readonly reported = new Map<string, ServerStatus>();
+  /** Offloads sent to a node after its last report, until their predicted end. */
+  private readonly reservations = new Map<string, number[]>();
   private readonly decisions = { local: 0, offload: 0, noCandidate: 0 };
 
   constructor(private readonly options: SchedulerOptions) {}
@@ -49,17 +54,33 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     for (const rec of r.records) this.code.observe(rec);
     this.lastSeenMs.set(r.node, nowMs);
     const ref = pilotTimings.perfReferenceBytes;
-    this.queue.update({
+    const status: ServerStatus = {
       node: r.node,
       availableCores: r.availableCores,
       availableBandwidthMBps: r.availableBandwidthMBps,
       compactionPerf: ref / Math.max(1e-6, this.code.predictComputeMs(r.node, ref)),
-    });
+    };
+    this.reported.set(r.node, status);
+    // The report counts the merges running there now, reserved ones included.
+    this.reservations.delete(r.node);
+    this.queue.update(status);
+  }
+
+  /** Queue entries = last report minus cores reserved since and not yet predicted done. */
+  private applyReservations(nowMs: number): void {
+    for (const [node, untils] of this.reservations) {
+      const live = untils.filter((u) => u > nowMs);
+      if (live.length === untils.length) continue;
+      this.reservations.set(node, live);
+      const base = this.reported.get(node);
+      if (base !== undefined) this.queue.update({ ...base, availableCores: base.availableCores - live.length });
+    }
   }
 
   /** The Scheduler's steps (3)–(5): best candidate from the queue, EDGECODE against the requester, answer. */
   place(owner: string, sizeBytes: number, nowMs: number): PlaceReply {
     this.expire(nowMs);
+    this.applyReservations(nowMs);
     const best = this.queue.best(owner);
     if (best === undefined) {
       this.decisions.local++;
@@ -72,7 +93,10 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
       return { type: 'placement', target: 'local', scheduler: this.options.node, decision };
     }
     this.decisions.offload++;
-    // Reserve the core until the target's next report, so a burst of requests does not pile onto one node.
+    // Reserve a core until the target's next report or the job's predicted end, so a burst does not pile onto one node.
+    const untils = this.reservations.get(best.node) ?? [];
+    untils.push(nowMs + decision.offloadMs);
+    this.reservations.set(best.node, untils);
     this.queue.update({ ...best, availableCores: best.availableCores - 1 });
     return { type: 'placement', target: best.node, scheduler: this.options.node, decision };
   }
@@ -83,6 +107,8 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
       if (nowMs - seen > ttl) {
         this.queue.remove(node);
         this.lastSeenMs.delete(node);
+        this.reported.delete(node);
+        this.reservations.delete(node);
       }
     }
   }
