@@ -96,7 +96,8 @@ function resultLine(experiment: string, r: ClusterResult, n: NodeResult, p: Clus
   };
 }
 
-const pct = (a: number, b: number) => (b === 0 ? (a === 0 ? 0 : Infinity) : Math.round((1000 * (a - b)) / b) / 10);
+/** Change from b to a in percent; null when b is 0 and a is not (no baseline to compare with). */
+const pct = (a: number, b: number): number | null => (b === 0 ? (a === 0 ? 0 : null) : Math.round((1000 * (a - b)) / b) / 10);
 
 function ratioLines(experiment: string, base: ClusterResult, pilot: ClusterResult): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
