@@ -111,8 +111,8 @@ export class ChordCore<R> {
     if (succ !== undefined && between(this.self.id, key, succ.id, '(]')) return { kind: 'owner', owner: succ };
     const next = this.closestPrecedingNode(key, avoid);
     if (next !== undefined) return { kind: 'forward', peer: next };
-    // Nothing precedes the key more closely, so the key lies between this node and its first live successor.
-    return succ !== undefined ? { kind: 'owner', owner: succ } : { kind: 'stuck' };
+    // Only suspected nodes lie between here and the key: whoever owns it, this node cannot tell.
+    return { kind: 'stuck' };
   }
 
   // ---- maintenance ----------------------------------------------------------

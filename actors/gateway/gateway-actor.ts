@@ -66,6 +66,7 @@ type Internal =
   | { kind: '$leave-handoff' }
   | { kind: '$join-poll'; attempt: number; target: PeerRef }
   | { kind: '$accept-resend' }
+  | { kind: '$verified'; walkId: number; reply: OwnsKeyReply | undefined }
   | { kind: '$check-ring' }
   | { kind: '$ring-probe'; target: GatewayRef; reply: Neighbours | undefined };
 
@@ -76,7 +77,7 @@ type PendingHook =
   | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' | 'nothing' };
 
 type WalkPurpose =
-  | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined }
+  | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined; attempt: number }
   | { kind: 'finger'; index: number }
   | { kind: 'route'; replyTo: ActorRef<unknown> | undefined; deliver: Deliver; attempt: number };
 
@@ -242,6 +243,8 @@ export class GatewayActor implements Actor<Msg> {
         return this.onJoinAck(m.joiner);
       case '$accept-resend':
         return this.resendAccept();
+      case '$verified':
+        return this.onVerified(m.walkId, m.reply);
       case 'leave-handoff':
         return this.onLeaveHandoff(m.leaving, m.predecessor, ctx.sender);
       case 'successor-leaving':
@@ -530,7 +533,7 @@ export class GatewayActor implements Actor<Msg> {
       replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new NotServingError(this.options.name, this.state).message } satisfies LookupReply);
       return;
     }
-    this.startWalk(keyId, { kind: 'lookup', replyTo });
+    this.startWalk(keyId, { kind: 'lookup', replyTo, attempt: 1 });
   }
 
   private onRoute(keyBytes: Uint8Array, payload: unknown, replyTo: ActorRef<unknown> | undefined): void {
@@ -564,6 +567,16 @@ export class GatewayActor implements Actor<Msg> {
     if (pending === undefined) return;
     if (step.kind === 'ask') {
       this.askFindNext(walkId, pending.walk.key, step.peer, step.avoid, 1);
+      return;
+    }
+    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && step.owner.id !== this.id) {
+      // Confirm with the owner: a lost answer can make a live node look dead, and routing around it then names
+      // the next one. One more round trip (not counted in hops) keeps a lookup from ever naming the wrong owner.
+      this.askPeer<OwnsKeyReply>(step.owner, { kind: 'owns-key', keyId: pending.walk.key }, this.tuning.askTimeoutMs, (reply) => ({
+        kind: '$verified',
+        walkId,
+        reply,
+      }));
       return;
     }
     if (step.kind === 'done' && pending.purpose.kind === 'route') {
@@ -679,6 +692,28 @@ export class GatewayActor implements Actor<Msg> {
         this.ctx.startTimer(`walk-${walkId}`, this.tuning.routeRetryMs, { kind: '$route-retry', walkId });
         return;
     }
+  }
+
+  private onVerified(walkId: number, reply: OwnsKeyReply | undefined): void {
+    const pending = this.walks.get(walkId);
+    if (pending === undefined || pending.purpose.kind !== 'lookup') return;
+    const done = pending.walk.result();
+    if (done?.kind !== 'done') return;
+    if (reply === undefined) return this.advance(walkId, pending.walk.ownerUnreachable());
+    if (reply.owns) return this.finishWalk(walkId, done);
+    // Not the owner: the walk routed around a node that is alive. Walk again, afresh, a little later.
+    const purpose = pending.purpose;
+    this.walks.delete(walkId);
+    this.ctx.cancelTimer(`walk-${walkId}`);
+    if (purpose.attempt >= this.tuning.maxRouteAttempts) {
+      purpose.replyTo?.tell({
+        kind: 'lookup-failed',
+        keyId: pending.walk.key,
+        reason: `the owner of ${formatRingId(pending.walk.key)} could not be confirmed in ${purpose.attempt} walks; retry later`,
+      } satisfies LookupReply);
+      return;
+    }
+    this.startWalk(pending.walk.key, { ...purpose, attempt: purpose.attempt + 1 });
   }
 
   private lastDone(pending: PendingWalk): { owner: PeerRef; hops: number } {
