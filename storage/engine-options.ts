@@ -25,8 +25,6 @@ export interface EngineOptions extends Partial<LsmTuning> {
   autoCompactions?: boolean;
   /** Every corruption found (WAL replay, table blocks, merge inputs) is reported here. */
   onCorruption?: (err: CorruptionError) => void;
-  /** Seed of the memtable skiplists' level choice (replayable runs). */
-  seed?: number;
 }
 
 export interface WriteOptions {

@@ -64,7 +64,6 @@ export class LsmEngine {
   private wal: WalWriter | null = null;
   private seq = 0;
   private appliedIndexV = 0;
-  private seedCounter: number;
 
   private group: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null = null;
   private commitSync = false;
@@ -107,7 +106,6 @@ export class LsmEngine {
     this.jobs = options.jobs ?? new InlineJobRunner();
     this.walEnabled = options.wal ?? true;
     this.autoCompactions = options.autoCompactions ?? true;
-    this.seedCounter = options.seed ?? 0x9e3779b9;
     const userHook = options.onCorruption ?? null;
     this.onCorruption = (err) => {
       this.counters.corruptions++;
@@ -142,12 +140,7 @@ export class LsmEngine {
       slowdownRateDecreaseRatio: tuning.slowdownRateDecreaseRatio,
       delayRefillIntervalMs: tuning.delayRefillIntervalMs,
     });
-    this.mem = new Memtable(0, this.nextSeed());
-  }
-
-  private nextSeed(): number {
-    this.seedCounter = (Math.imul(this.seedCounter, 0x2c1b3c6d) + 0x297a2d39) | 0;
-    return this.seedCounter | 1;
+    this.mem = new Memtable(0);
   }
 
   /**
@@ -174,7 +167,7 @@ export class LsmEngine {
       .filter((p): p is { kind: 'wal'; number: number } => p.kind === 'wal' && p.number >= this.versions.logNumber)
       .map((p) => p.number)
       .sort((a, b) => a - b);
-    const replay = new Memtable(0, this.nextSeed());
+    const replay = new Memtable(0);
     let stopped = false;
     for (const n of wals) {
       if (stopped) break;
@@ -215,7 +208,7 @@ export class LsmEngine {
       const number = this.versions.newFileNumber();
       this.wal = new WalWriter(this.fs.create(joinPath(this.dir, walFileName(number))), number, this.o.walBufferBytes);
       this.fs.syncDir(this.dir);
-      this.mem = new Memtable(number, this.nextSeed());
+      this.mem = new Memtable(number);
       edit.logNumber = number;
     } else {
       edit.logNumber = this.versions.nextFileNumber;
@@ -419,7 +412,7 @@ export class LsmEngine {
       this.fs.syncDir(this.dir);
     }
     this.imm.push(this.mem);
-    this.mem = new Memtable(walNumber, this.nextSeed());
+    this.mem = new Memtable(walNumber);
     this.updateStall();
     // Start the flush now rather than on a timer: a busy writer may not yield for a while.
     this.runBackground();

@@ -22,8 +22,7 @@ export class Memtable {
   firstSeq = 0;
   lastSeq = 0;
 
-  /** `_seed` is kept for replayable configurations; the tree needs no randomness. */
-  constructor(readonly walNumber: number, _seed?: number) {}
+  constructor(readonly walNumber: number) {}
 
   get approximateBytes(): number {
     return this.bytes;
