@@ -11,7 +11,7 @@ import type { ReplicatedKv } from '../raft/kv/kv-state-machine.js';
 import type { RaftMemberMessage } from '../raft/member-messages.js';
 import { RaftMember } from '../raft/member.js';
 import type { LogStore } from '../raft/storage.js';
-import { edgePaths, type EdgeNodeConfig, type EdgeNodeHandle, type GatewayConfig, type GatewayHandle } from './contract.js';
+import { edgePaths, type BootEdgeNode, type BootGateway, type EdgeNodeConfig, type EdgeNodeHandle, type GatewayConfig, type GatewayHandle } from './contract.js';
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
 import { EdgeStateMachine } from './edge-state-machine.js';
 import { LeaveFailedError } from './errors.js';
@@ -170,3 +170,7 @@ export async function bootGateway(system: ActorSystem, config: GatewayConfig, ho
     close: async () => stop(),
   };
 }
+
+// The boot functions fit the contract's types (their extra `hooks` parameter is optional).
+void (bootEdgeNode satisfies BootEdgeNode);
+void (bootGateway satisfies BootGateway);

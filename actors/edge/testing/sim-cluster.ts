@@ -106,6 +106,13 @@ export class SimCluster {
     return this.gatewayHandles.get(gateway)!;
   }
 
+  /** Snapshots edge nodes received from their leaders (coverage counter for properties). */
+  snapshotsInstalled(): number {
+    let n = 0;
+    for (const s of this.stores.values()) n += s.snapshotsInstalled;
+    return n;
+  }
+
   /** Power cut of an edge node: its log keeps what was synced. */
   crash(node: string): void {
     if (!this.sim.isUp(node)) return;
