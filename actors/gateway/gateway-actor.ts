@@ -569,7 +569,11 @@ export class GatewayActor implements Actor<Msg> {
       this.askFindNext(walkId, pending.walk.key, step.peer, step.avoid, 1);
       return;
     }
-    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && step.owner.id !== this.id) {
+    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && step.owner.id === this.id) {
+      this.onVerified(walkId, { kind: 'owns-key', keyId: pending.walk.key, owns: this.ownsKey(pending.walk.key) });
+      return;
+    }
+    if (step.kind === 'done' && pending.purpose.kind === 'lookup') {
       // Confirm with the owner: a lost answer can make a live node look dead, and routing around it then names
       // the next one. One more round trip (not counted in hops) keeps a lookup from ever naming the wrong owner.
       this.askPeer<OwnsKeyReply>(step.owner, { kind: 'owns-key', keyId: pending.walk.key }, this.tuning.askTimeoutMs, (reply) => ({
