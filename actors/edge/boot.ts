@@ -152,6 +152,7 @@ export async function bootGateway(system: ActorSystem, config: GatewayConfig, ho
       let reason = 'not attempted';
       for (let i = 0; i < t.leaveAttempts; i++) {
         let reply: LeaveReply;
+        migrator.beginLeave();
         try {
           reply = await gateway.ask<LeaveReply>({ kind: 'leave' }, { timeoutMs: t.leaveAskTimeoutMs });
         } catch (e) {
@@ -163,6 +164,16 @@ export async function bootGateway(system: ActorSystem, config: GatewayConfig, ho
           return;
         }
         reason = reply.reason;
+        // Aborted after the release pushed the range out: take it back before serving it again (retried until it works).
+        for (let undo = 1; ; undo++) {
+          try {
+            await migrator.undoLeave();
+            break;
+          } catch (e) {
+            if (undo >= t.leaveAttempts) throw new LeaveFailedError(config.name, `${reason}; and its range could not be taken back: ${String(e)}`);
+            await new Promise<void>((resolve) => system.clock.setTimeout(resolve, t.leaveRetryMs));
+          }
+        }
         await new Promise<void>((resolve) => system.clock.setTimeout(resolve, t.leaveRetryMs));
       }
       throw new LeaveFailedError(config.name, reason);

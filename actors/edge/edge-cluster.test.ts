@@ -299,3 +299,38 @@ describe('edge cluster: snapshots', () => {
     expect((await c.must(d.get({ key: b(mine), scope: 'global', consistency: 'linearizable' }, T)))?.toString()).toBe(`b${keys.indexOf(mine)}`);
   });
 });
+
+describe('edge cluster: concurrent leaves', () => {
+  it('two neighbours leaving at once: every key ends in the last group, none lost', async () => {
+    const c = new SimCluster({ seed: 8, groups: [3, 3, 3] });
+    c.addGateway('g1');
+    await c.sim.runFor(500);
+    c.addGateway('g2', 'g1-gw');
+    c.addGateway('g3', 'g1-gw');
+    const all = ['g1-gw', 'g2-gw', 'g3-gw'];
+    expect(await c.sim.runUntil(() => c.ringStable(all), 120_000)).toBe(true);
+    const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const door = await c.door('g2-n1');
+    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    // g1's successor is g3 (ring order by SHA-1 of the names): both leave together.
+    expect(c.gateways.get('g1-gw')!.status().successors[0]!.ref.address.system).toBe('g3-gw');
+    const leaves = Promise.all([(await c.gatewayHandle('g1-gw')).leave(), (await c.gatewayHandle('g3-gw')).leave()]);
+    await c.must(leaves, 600_000);
+    expect(await c.sim.runUntil(() => c.ringStable(['g2-gw']), 120_000)).toBe(true);
+    await c.sim.runFor(3_000);
+    if (process.env.EDGE_DEBUG) {
+      const recs = (c.sim.logger as unknown as { records: { level: string; message: string; fields: unknown }[] }).records;
+      for (const r of recs.filter((r) => !r.message.startsWith('sim') && r.level !== 'debug')) console.log(r.level, r.message, JSON.stringify(r.fields).slice(0, 300));
+      for (const g of ['g1', 'g2', 'g3']) console.log(g, heldGlobal(c, g).length, JSON.stringify((c.members.get(c.leaderOf(g)!) as unknown as { sm: { query(q: unknown): unknown } }).sm.query({ name: 'fences' })));
+    }
+    expect(heldGlobal(c, 'g2')).toEqual([...keys].sort());
+    expect(heldGlobal(c, 'g1')).toEqual([]);
+    expect(heldGlobal(c, 'g3')).toEqual([]);
+    const reader = await c.door('g1-n2');
+    for (const [i, k] of keys.entries()) {
+      expect((await c.must(reader.get({ key: b(k), scope: 'global', consistency: 'linearizable' }, T)))?.toString()).toBe(`a${i}`);
+    }
+    const all2 = await collect(c, reader, 'global');
+    expect(all2).toHaveLength(keys.length);
+  });
+});

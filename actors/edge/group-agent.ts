@@ -128,6 +128,10 @@ export class Migrator implements RangeListener {
   private purgeAgain = false;
   /** Moves completed (tests and status). */
   movesCompleted = 0;
+  /** Aborted leaves whose range was brought back (tests). */
+  leavesUndone = 0;
+  /** Where this gateway's range was pushed by the release of a leave that has not finished yet. */
+  private leaveRelease: { spans: IdSpan[]; to: GroupLayout } | undefined;
 
   constructor(
     private readonly system: ActorSystem,
@@ -146,7 +150,48 @@ export class Migrator implements RangeListener {
   release(e: RangeReleased): Promise<void> {
     const to = groupOfGateway(this.layout, e.newOwner.ref.address.system);
     const from = groupOfGateway(this.layout, this.gateway);
-    return this.serialized(() => this.move(ringSpans(e.from, e.to), from, to, e.reason));
+    const spans = ringSpans(e.from, e.to);
+    return this.serialized(async () => {
+      await this.move(spans, from, to, e.reason);
+      if (e.reason !== 'left') return;
+      const earlier = this.leaveRelease;
+      if (earlier !== undefined && earlier.to.id !== to.id) {
+        // The leave went on to the next successor (the first one died mid-handoff): the copy pushed to the
+        // first one's group must not be served (nor show in global range reads) by a group that never took over.
+        await this.retract(earlier.spans, earlier.to);
+      }
+      this.leaveRelease = { spans, to };
+    });
+  }
+
+  /** Fences and deletes a copy of `spans` in `group`. */
+  private async retract(spans: IdSpan[], group: GroupLayout): Promise<void> {
+    const hex = toHexSpans(spans);
+    const client = this.directory.client(group);
+    const step = () => ({ deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs });
+    await runCommand(client, this.session, { name: 'fence', args: { spans: hex } }, step());
+    await runCommand(client, this.session, { name: 'markMoved', args: { spans: hex } }, step());
+    await runCommand(client, this.session, { name: 'purge', args: {} }, step());
+  }
+
+  /** A leave attempt starts: nothing of it to undo yet. */
+  beginLeave(): void {
+    this.leaveRelease = undefined;
+  }
+
+  /**
+   * The gateway's leave failed after its release had pushed the range to the
+   * would-be successor's group (the handoff was refused): the gateway serves
+   * its range again, so bring the keys back (and fence the copy there, which
+   * would otherwise show in global range reads).
+   */
+  async undoLeave(): Promise<void> {
+    const pushed = this.leaveRelease;
+    if (pushed === undefined) return;
+    const own = groupOfGateway(this.layout, this.gateway);
+    await this.serialized(() => this.move(pushed.spans, pushed.to, own, 'leave-aborted'));
+    this.leaveRelease = undefined;
+    this.leavesUndone++;
   }
 
   acquire(e: RangeAcquired): Promise<void> {
