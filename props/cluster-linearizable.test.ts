@@ -51,7 +51,7 @@ interface Scenario {
   clients: ClientOp[][];
   faults: Fault[];
   /** none; a third group's gateway joins mid-workload; or g2's gateway leaves mid-workload. */
-  ringChange: { kind: 'none' } | { kind: 'join' | 'leave'; atMs: number };
+  ringChange: { kind: 'none' } | { kind: 'join' | 'leave' | 'fail'; atMs: number };
   /** Snapshot and compact every this many applied entries (small: InstallSnapshot and restarts from snapshots under faults). */
   snapshotEvery: number;
 }
@@ -77,7 +77,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   faults: fc.array(faultArb, { maxLength: 3 }),
   ringChange: fc.oneof(
     fc.constant({ kind: 'none' as const }),
-    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const), atMs: fc.integer({ min: 0, max: 1500 }) }),
+    fc.record({ kind: fc.constantFrom('join' as const, 'leave' as const, 'fail' as const), atMs: fc.integer({ min: 0, max: 1500 }) }),
   ),
   snapshotEvery: fc.constantFrom(10_000, 4),
 });
@@ -128,6 +128,10 @@ async function runScenario(s: Scenario): Promise<void> {
     c.sim.schedule(t0 + s.ringChange.atMs, () => {
       void c.gatewayHandle('g2-gw').then((h) => h.leave()).then(resolveLeave, resolveLeave);
     });
+    live = live.filter((g) => g !== 'g2-gw');
+  } else if (s.ringChange.kind === 'fail') {
+    // g2's gateway crashes for good (its group lives on): its successor recovers the range from that group.
+    c.sim.schedule(t0 + s.ringChange.atMs, () => c.sim.crash('g2-gw'));
     live = live.filter((g) => g !== 'g2-gw');
   }
 

@@ -24,6 +24,10 @@ export const edgeDefaults = {
   globalRetryBackoffMs: 250,
   /** Time for one routed global request through the gateways (lookup hops + the owner group's commit). */
   routeTimeoutMs: 4_000,
+  /** The least time one routed attempt gets (an election in the owner group fits), even when that is most of the deadline. */
+  minRouteAttemptMs: 1_500,
+  /** Time beyond the owner group's own deadline for the route's answer to come back through the gateways. */
+  routeReplyMarginMs: 500,
   /** Asks for status (a member's Raft status, a gateway's ring state): status pages must not hang on a dead node. */
   statusTimeoutMs: 1_000,
   /** Deadline of each step of a range move (a Raft commit or a ReadIndex read in either group, with retries). */

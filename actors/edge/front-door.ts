@@ -47,6 +47,8 @@ export class EdgeFrontDoor implements FrontDoor {
   private readonly group: GroupLayout;
   private readonly groups = new Map<string, GroupClient>();
   private readonly session: OwnSession;
+  /** Which gateway global requests go to first: this group's, until it fails to answer; then the next one (sticky). */
+  private gatewayIndex = 0;
 
   constructor(
     private readonly system: ActorSystem,
@@ -225,32 +227,32 @@ export class EdgeFrontDoor implements FrontDoor {
   private async routeGlobal(key: Buffer, op: (timeoutMs: number) => GlobalOp, deadlineMs: number): Promise<Uint8Array | null> {
     const clock = this.system.clock;
     const gateways = [this.group.gateway, ...this.layout.groups.map((g) => g.gateway).filter((g) => g !== this.group.gateway)];
-    let gi = 0;
     let last: EdgeKVError = new UnavailableError('no gateway answered before the deadline');
     const pause = (): Promise<void> =>
       new Promise((resolve) => clock.setTimeout(resolve, Math.min(this.tuning.globalRetryBackoffMs, Math.max(0, deadlineMs - clock.now()))));
     for (;;) {
       const remaining = deadlineMs - clock.now();
       if (remaining <= 0) throw last;
-      const gateway = gateways[gi % gateways.length]!;
-      const opTimeout = Math.min(remaining, this.tuning.routeTimeoutMs);
+      const gateway = gateways[this.gatewayIndex % gateways.length]!;
+      // At most half of what is left (but not too little to commit), so a dead gateway leaves time for another.
+      const opTimeout = Math.min(remaining, this.tuning.routeTimeoutMs, Math.max(remaining / 2, this.tuning.minRouteAttemptMs));
       let reply: RouteReply;
       const askedAt = clock.now();
       try {
         reply = await this.system
           .ref<GatewayMessage>({ system: gateway, path: edgePaths.gateway })
-          .ask<RouteReply>({ kind: 'route', keyBytes: new Uint8Array(key), payload: op(opTimeout) }, { timeoutMs: Math.min(remaining, opTimeout + this.tuning.memberAskTimeoutMs) });
+          .ask<RouteReply>({ kind: 'route', keyBytes: new Uint8Array(key), payload: op(opTimeout) }, { timeoutMs: Math.min(remaining, opTimeout + this.tuning.routeReplyMarginMs) });
       } catch (e) {
         if (!(e instanceof EdgeKVError)) throw e;
         last = new UnavailableError(`gateway ${gateway} did not answer: ${e.message}`);
-        gi++;
+        if (gateways[this.gatewayIndex % gateways.length] === gateway) this.gatewayIndex++;
         if (clock.now() - askedAt < this.tuning.globalRetryBackoffMs) await pause();
         continue;
       }
       if (reply.kind === 'route-failed') {
         if (reply.code === 'INVALID_ARGUMENT') throw new InvalidArgumentError(reply.reason);
         last = new UnavailableError(`routing through ${gateway} failed: ${reply.code}: ${reply.reason}`);
-        if (reply.code === 'GATEWAY_NOT_SERVING' || reply.code === 'LOOKUP_FAILED') gi++;
+        if (reply.code === 'GATEWAY_NOT_SERVING' && gateways[this.gatewayIndex % gateways.length] === gateway) this.gatewayIndex++;
         await pause();
         continue;
       }
