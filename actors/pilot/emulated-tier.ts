@@ -87,6 +87,13 @@ export class EmulatedTier implements StorageJobRunner {
     readonly tier: TierSpec,
     private readonly clock: Clock,
     host?: { merge: HostCpu; flush: HostCpu },
+    /**
+     * Merge speed of a speedFactor-1 core in bytes per ms. When set, a merge
+     * takes max(real time, bytes / (reference × speedFactor)): tiers have an
+     * absolute speed and a noisy shared host changes them only when it is
+     * slower than the tier. Unset: real time / speedFactor.
+     */
+    private readonly referenceBytesPerMs?: number,
   ) {
     // Unshared by default: plenty of threads, nothing to wait for.
     this.mergeCpu = host?.merge ?? new HostCpu(Number.MAX_SAFE_INTEGER, clock);
@@ -109,10 +116,12 @@ export class EmulatedTier implements StorageJobRunner {
     };
   }
 
+  /**
+   * Flushes are not stretched: DESIGN.md emulates a tier by its merges, and
+   * EdgePilot leaves flushes where they are (they are the memtable's own I/O).
+   */
   async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    const { value, ms } = await this.flushCpu.run(() => this.inner.flush(input));
-    await sleep(this.clock, (this.stretch(0) - 1) * ms);
-    return value;
+    return (await this.flushCpu.run(() => this.inner.flush(input))).value;
   }
 
   async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {
@@ -129,7 +138,11 @@ export class EmulatedTier implements StorageJobRunner {
       const startedAt = this.clock.now();
       const { value: output, ms: realMs } = await this.mergeCpu.run(() => this.inner.compact(input));
       const waitMs = this.clock.now() - startedAt - realMs + (startedAt - queuedAt);
-      const computeMs = this.stretch(this.running) * realMs;
+      const contention = Math.max(1, (this.load + this.running) / this.tier.cores);
+      const computeMs =
+        this.referenceBytesPerMs === undefined
+          ? this.stretch(this.running) * realMs
+          : contention * Math.max(realMs, inputBytes / (this.referenceBytesPerMs * this.tier.speedFactor));
       this.realMergeMs += realMs;
       this.merges++;
       this.mergeInputBytes += inputBytes;

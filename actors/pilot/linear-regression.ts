@@ -65,6 +65,14 @@ export class OnlineRegression {
       return { slope: this.prior.slope, intercept: my - this.prior.slope * mx };
     }
     const slope = (this.sxy / this.w - mx * my) / varX;
-    return { slope, intercept: my - slope * mx };
+    const intercept = my - slope * mx;
+    // Time cannot be negative: a fit that crosses zero (noise, or samples from a narrow size range)
+    // would call small jobs free. Refit through the origin; a falling line keeps the prior's slope.
+    if (intercept < 0 || slope < 0) {
+      const through = this.sxy / this.sxx;
+      if (through > 0) return { slope: through, intercept: 0 };
+      return { slope: this.prior.slope, intercept: Math.max(0, my - this.prior.slope * mx) };
+    }
+    return { slope, intercept };
   }
 }

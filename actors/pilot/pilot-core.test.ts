@@ -65,6 +65,16 @@ describe('OnlineRegression', () => {
     expect(r.predict(10)).toBe(17);
   });
 
+  it('never fits a line that calls small jobs free (negative intercept or slope)', () => {
+    const r = new OnlineRegression({ intercept: 1, slope: 1e-3 }, 1, 5);
+    // Samples from a narrow range with a steep local trend: an unconstrained fit crosses zero near x = 900.
+    for (const [x, y] of [[1000, 10], [1100, 20], [1200, 30], [1000, 10], [1100, 20], [1200, 30], [1000, 10], [1100, 20], [1200, 30], [1100, 20]] as const) r.add(x, y);
+    const line = r.line();
+    expect(line.intercept).toBeGreaterThanOrEqual(0);
+    expect(line.slope).toBeGreaterThan(0);
+    expect(r.predict(100)).toBeGreaterThan(0);
+  });
+
   it('forgets: follows a node that became slower', () => {
     const r = new OnlineRegression({ intercept: 0, slope: 1 }, 0.9, 5);
     for (let i = 1; i <= 100; i++) r.add(i * 1000, i * 1000); // 1 ms/byte-unit

@@ -23,6 +23,8 @@ export interface PilotNodeOptions {
   runner: StorageJobRunner;
   /** The host's real threads when several emulated nodes share them. */
   host?: { merge: HostCpu; flush: HostCpu };
+  /** Absolute tier speed: bytes per ms merged by a speedFactor-1 core (see EmulatedTier). */
+  referenceBytesPerMs?: number;
   /** The ref of `path` on `node` (same system in one process, a remote address in the simulator). */
   refOf: <M>(node: string, path: string) => ActorRef<M>;
   /** Actor names; several nodes sharing one actor system need distinct ones. */
@@ -57,7 +59,7 @@ export const defaultPilotPath = (node: string, actor: 'compaction' | 'monitor' |
 export function bootPilotNode(o: PilotNodeOptions): PilotNode {
   const pathOf = o.pathOf ?? defaultPilotPath;
   const tier = resolveTier(o.self.tier);
-  const cpu = new EmulatedTier(o.runner, tier, o.system.clock, o.host);
+  const cpu = new EmulatedTier(o.runner, tier, o.system.clock, o.host, o.referenceBytesPerMs);
   const name = o.self.name;
   const schedulers = o.federation.map((n) => {
     const t = resolveTier(n.tier);

@@ -38,6 +38,8 @@ export interface ClusterParams {
   /** One-way network: fixed latency plus bytes at the link rate. */
   networkLatencyMs: number;
   networkMBps: number;
+  /** Merge speed of a speedFactor-1 (high tier) core, MB/s: tiers get an absolute speed (see EmulatedTier). */
+  referenceMergeMBps?: number;
 }
 
 export interface NodeSample {
@@ -109,6 +111,7 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
       federation: p.nodes,
       runner,
       host,
+      ...(p.referenceMergeMBps !== undefined ? { referenceBytesPerMs: p.referenceMergeMBps * 1000 } : {}),
       refOf: (_node, path) => system.ref({ system: system.name, path }),
       offload: mode === 'edgepilot',
       networkDelayMs: (bytes) => p.networkLatencyMs + bytes / (p.networkMBps * 1000),
@@ -121,7 +124,6 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
         fs: new MemoryFileSystem(),
         dir: `/${n.name}`,
         jobs: new ActorJobRunner(n.compaction, n.cpu),
-        seed: p.seed,
       }),
     ),
   );
