@@ -124,12 +124,20 @@ class GroupStores {
   /** Transfers under way: the check waits for them, as a migration layer's own completion would be awaited. */
   pending = 0;
 
-  private later(work: () => void): void | Promise<void> {
+  /**
+   * Runs a transfer driven by gateway `name`, now or after a random delay. A
+   * crashed gateway drives nothing more: its transfer never finishes (a
+   * crashed node's leftover promise callbacks still run in the simulator, so
+   * the model must stop them itself).
+   */
+  private later(name: string, work: () => void): void | Promise<void> {
+    if (this.ring.crashed.has(name)) return new Promise<void>(() => undefined);
     if (this.hookDelayMs === 0) return work();
     this.pending++;
     return new Promise<void>((resolve) =>
       this.sim.schedule(this.sim.random.int(this.hookDelayMs), () => {
         this.pending--;
+        if (this.ring.crashed.has(name)) return;
         work();
         resolve();
       }),
@@ -138,17 +146,18 @@ class GroupStores {
 
   listener(name: string): RangeListener {
     const h = (x: bigint) => x.toString(16).padStart(40, '0').slice(0, 4);
-    const log = (...a: unknown[]) => process.env.DBG && console.log(this.sim.nowMs.toFixed(0), name, ...a, 'has', [...this.store(name)].filter((k) => k.toString(16).startsWith('2d2024')).length);
+    const log = (...a: unknown[]) => process.env.DBG && console.log(this.sim.nowMs.toFixed(0), name, ...a, 'has', [...this.store(name)].filter((k) => k.toString(16).padStart(40, '0').startsWith(process.env.DBG_KEY ?? 'zz')).length);
     return {
       acquire: (e) =>
         (log('acquire?', e.reason, h(e.from), h(e.to)) as undefined) ||
-        this.later(() => {
+        this.later(name, () => {
           log('acquire!', e.reason, h(e.from), h(e.to), 'from', e.previousOwner.ref.address.system);
           if (e.reason === 'predecessor-failed') for (const dead of this.ring.crashed) this.copy(dead, name, e);
           else this.copy(e.previousOwner.ref.address.system, name, e);
         }),
-      release: (e) => (log('release?', e.reason, h(e.from), h(e.to)) as undefined) || this.later(() => { log('release!', e.reason, h(e.from), h(e.to), 'to', e.newOwner.ref.address.system); this.copy(name, e.newOwner.ref.address.system, e); }),
+      release: (e) => (log('release?', e.reason, h(e.from), h(e.to)) as undefined) || this.later(name, () => { log('release!', e.reason, h(e.from), h(e.to), 'to', e.newOwner.ref.address.system); this.copy(name, e.newOwner.ref.address.system, e); }),
       changed: (e) => {
+        if (this.ring.crashed.has(name)) return;
         log('changed', e.reason, e.range && h(e.range.from), e.range && h(e.range.to));
         const keys = this.store(name);
         if (e.reason === 'left') keys.clear();
