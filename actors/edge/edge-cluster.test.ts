@@ -1,4 +1,6 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { grpcStatusOf, UnavailableError } from '../../api/errors.js';
 import type { EdgeNodeHandle } from './contract.js';
 import { SimCluster } from './testing/sim-cluster.js';
 
@@ -332,5 +334,30 @@ describe('edge cluster: concurrent leaves', () => {
     }
     const all2 = await collect(c, reader, 'global');
     expect(all2).toHaveLength(keys.length);
+  });
+});
+
+describe('edge cluster: errors', () => {
+  it('answers UNAVAILABLE when no leader is reachable before the deadline, and serves again once one is', async () => {
+    const c = await twoGroups(9);
+    const door = await c.door('g1-n1');
+    await c.must(door.put({ key: b('k'), value: b('v'), scope: 'local', id: undefined }, T));
+    c.crash('g1-n2');
+    c.crash('g1-n3');
+    const started = c.sim.nowMs;
+    const r = await c.run(door.put({ key: b('k'), value: b('w'), scope: 'local', id: { clientId: 'u', requestId: 1 } }, 2_000));
+    expect(r.ok).toBe(false);
+    const error = (r as { error: unknown }).error;
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(grpcStatusOf(error)).toBe(GrpcStatus.UNAVAILABLE);
+    // It gave up at the deadline, not later.
+    expect(c.sim.nowMs - started).toBeLessThanOrEqual(2_000 + 1);
+    // A global read whose owner is g2 still works from g1-n1's door (through the gateways).
+    const g2key = Array.from({ length: 50 }, (_, i) => `x${i}`).find((k) => c.ownerGroup(b(k), ['g1-gw', 'g2-gw']) === 'g2')!;
+    expect(await c.must(door.get({ key: b(g2key), scope: 'global', consistency: 'linearizable' }, T))).toBeUndefined();
+    c.restart('g1-n2');
+    // The retry with the same id goes through once a majority is back (and applies once).
+    await c.must(door.put({ key: b('k'), value: b('w'), scope: 'local', id: { clientId: 'u', requestId: 1 } }, T));
+    expect((await c.must(door.get({ key: b('k'), scope: 'local', consistency: 'linearizable' }, T)))?.toString()).toBe('w');
   });
 });
