@@ -288,6 +288,7 @@ async function runScenarioInner(seed: number, s: Scenario): Promise<void> {
       // On a lossy network a lookup may fail (too many lost answers in a row) and is retried, as a client would; it must never be wrong.
       let reply = await ring.ask<LookupReply>(g.name, ring.ref(g.name), { kind: 'lookup', keyId: key }, 30_000);
       for (let retry = 0; reply.kind !== 'lookup-ok' && s.dropRate > 0 && retry < 3; retry++) {
+        await sim.runFor(1_000); // back off, as a client would, while the ring repairs what the losses broke
         reply = await ring.ask<LookupReply>(g.name, ring.ref(g.name), { kind: 'lookup', keyId: key }, 30_000);
       }
       if (reply.kind !== 'lookup-ok') throw new Error(`lookup from ${g.name} failed: ${reply.reason}`);

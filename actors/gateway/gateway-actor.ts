@@ -349,13 +349,15 @@ export class GatewayActor implements Actor<Msg> {
     // A notify from a gateway that left through us was in flight when it left: it is not our predecessor any more.
     if (this.state === 'joining' || this.isDeparted(peer.id)) return;
     this.learn(peer);
+    const wasAlone = this.core.isAlone;
     const result = this.core.notify(peer);
     if (this.core.successors.isEmpty()) this.core.adoptPredecessorAsSuccessor();
     if (!result.changed) return;
     const failed = this.failedPredecessor;
     this.failedPredecessor = undefined;
-    // Where this gateway's range started before: its old predecessor, or the one that failed.
-    const oldStart = result.previous ?? failed;
+    // Where this gateway's range started before: its old predecessor, the one that failed, or itself if it
+    // was alone (it owned the whole ring, so it releases (self, peer] to the gateway that found it again).
+    const oldStart = result.previous ?? failed ?? (wasAlone ? this.me : undefined);
     if (oldStart !== undefined && oldStart.id !== peer.id && between(peer.id, oldStart.id, this.id, '()')) {
       // The range grew from (oldStart, self] to (peer, self]: (peer, oldStart] routes here now.
       this.recover({ from: peer.id, to: oldStart.id, previousOwner: oldStart });
@@ -705,19 +707,21 @@ export class GatewayActor implements Actor<Msg> {
     if (done?.kind !== 'done') return;
     if (reply === undefined) return this.advance(walkId, pending.walk.ownerUnreachable());
     if (reply.owns) return this.finishWalk(walkId, done);
-    // Not the owner: the walk routed around a node that is alive. Walk again, afresh, a little later.
+    // Not the owner: the walk routed around a node that is alive, or a successor pointer on the way (maybe ours) is
+    // stale. Refresh ours now and walk again, afresh, once stabilize had a moment.
     const purpose = pending.purpose;
-    this.walks.delete(walkId);
-    this.ctx.cancelTimer(`walk-${walkId}`);
-    if (purpose.attempt >= this.tuning.maxRouteAttempts) {
-      purpose.replyTo?.tell({
-        kind: 'lookup-failed',
-        keyId: pending.walk.key,
-        reason: `the owner of ${formatRingId(pending.walk.key)} could not be confirmed in ${purpose.attempt} walks; retry later`,
-      } satisfies LookupReply);
+    if (purpose.attempt < this.tuning.maxRouteAttempts) {
+      if (!this.stabilizing) this.ctx.self.tell({ kind: '$stabilize' });
+      this.ctx.startTimer(`walk-${walkId}`, this.tuning.routeRetryMs, { kind: '$route-retry', walkId });
       return;
     }
-    this.startWalk(pending.walk.key, { ...purpose, attempt: purpose.attempt + 1 });
+    this.walks.delete(walkId);
+    this.ctx.cancelTimer(`walk-${walkId}`);
+    purpose.replyTo?.tell({
+      kind: 'lookup-failed',
+      keyId: pending.walk.key,
+      reason: `the owner of ${formatRingId(pending.walk.key)} could not be confirmed in ${purpose.attempt} walks; retry later`,
+    } satisfies LookupReply);
   }
 
   private lastDone(pending: PendingWalk): { owner: PeerRef; hops: number } {
@@ -726,12 +730,14 @@ export class GatewayActor implements Actor<Msg> {
     return { owner: this.me, hops: 0 };
   }
 
+  /** Walks again for a route or lookup that met a ring change. */
   private retryRoute(walkId: number): void {
     const pending = this.walks.get(walkId);
-    if (pending === undefined || pending.purpose.kind !== 'route') return;
-    this.walks.delete(walkId);
+    if (pending === undefined) return;
     const p = pending.purpose;
-    this.startWalk(p.deliver.keyId, { ...p, attempt: p.attempt + 1 });
+    if (p.kind === 'finger') return;
+    this.walks.delete(walkId);
+    this.startWalk(pending.walk.key, { ...p, attempt: p.attempt + 1 });
   }
 
   // ---- the owner side of routing ----------------------------------------------------
