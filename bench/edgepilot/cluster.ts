@@ -63,6 +63,9 @@ export interface NodeResult {
   opsPerSec: number;
   stallMs: number;
   stallByCauseMs: Record<StallCause, number>;
+  /** Of stallMs: writes stopped, and writes slowed to the delayed rate. */
+  stallStoppedMs: number;
+  stallDelayedMs: number;
   stalledCount: number;
   compactions: { local: number; offloaded: number; received: number; fallbacks: number; fallbacksByReason: CompactionStats['fallbacksByReason'] };
   bytesSent: number;
@@ -201,6 +204,8 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
       stallMs: Math.round(st.totalMs),
       stallByCauseMs: Object.fromEntries(Object.entries(st.byCauseMs).map(([k, v]) => [k, Math.round(v)])) as Record<StallCause, number>,
       stalledCount: st.stoppedCount + st.delayedCount,
+      stallStoppedMs: Math.round(st.stoppedMs),
+      stallDelayedMs: Math.round(st.delayedMs),
       compactions: {
         local: cs.localJobs - cs.remoteFallbacks,
         offloaded: cs.remoteJobs,

@@ -53,7 +53,7 @@ export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: n
     valueSize: 400,
     num: 5_000_000,
     inflight: 32,
-    writeRateOpsPerSec: nodes.length > 3 ? 4500 : 6000,
+    writeRateOpsPerSec: nodes.length > 3 ? 3500 : 4500,
     engine: {
       writeBufferSizeBytes: wb,
       maxWriteBufferNumber: 4,
@@ -87,6 +87,8 @@ function resultLine(experiment: string, r: ClusterResult, n: NodeResult, p: Clus
     ops_per_sec: n.opsPerSec,
     stall_ms: n.stallMs,
     stall_by_cause_ms: n.stallByCauseMs,
+    stall_stopped_ms: n.stallStoppedMs,
+    stall_delayed_ms: n.stallDelayedMs,
     compactions_local: n.compactions.local,
     compactions_offloaded: n.compactions.offloaded,
     compactions_received: n.compactions.received,
@@ -213,7 +215,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
   const table = (r: ClusterResult) => {
     for (const n of r.nodes) {
       o.print(
-        `  ${r.mode.padEnd(9)} ${n.node.padEnd(9)} ${String(n.opsPerSec).padStart(7)} ops/s  stall ${String(n.stallMs).padStart(6)} ms  ` +
+        `  ${r.mode.padEnd(9)} ${n.node.padEnd(9)} ${String(n.opsPerSec).padStart(7)} ops/s  stall ${String(n.stallMs).padStart(6)} ms (stopped ${n.stallStoppedMs})  ` +
           `merges local ${n.compactions.local} offloaded ${n.compactions.offloaded} received ${n.compactions.received} fallbacks ${n.compactions.fallbacks}`,
       );
     }

@@ -1,0 +1,13 @@
+import { runCluster, type ClusterParams } from './cluster.js';
+const wb = Number(process.env.WB ?? 256 * 1024);
+const p: ClusterParams = {
+  nodes: [{ name: 'high', tier: { name: 'high', cores: 8, speedFactor: Number(process.env.HS ?? 1) } }, { name: 'medium', tier: { name: 'medium', cores: 6, speedFactor: Number(process.env.MS ?? 0.45) } }, { name: 'low', tier: { name: 'low', cores: 4, speedFactor: Number(process.env.LS ?? 0.25) } }],
+  durationMs: Number(process.env.DUR ?? 15000), keySize: 16, valueSize: Number(process.env.VS ?? 100), num: 2_000_000, inflight: 32, writeRateOpsPerSec: Number(process.env.RATE ?? 5000),
+  engine: { writeBufferSizeBytes: wb, maxWriteBufferNumber: Number(process.env.MWB ?? 4), level0FileNumCompactionTrigger: 2, level0SlowdownWritesTrigger: Number(process.env.SLOW ?? 4), level0StopWritesTrigger: Number(process.env.STOP ?? 6), maxBytesForLevelBaseBytes: Number(process.env.L1 ?? 8) * wb, targetFileSizeBaseBytes: wb, maxBackgroundCompactions: 2 },
+  sampleMs: 1000, seed: 7, poolThreads: Number(process.env.PT ?? 1), networkLatencyMs: 0.25, networkMBps: 1250, referenceMergeMBps: Number(process.env.REF ?? 50),
+};
+for (const mode of ['baseline', 'edgepilot'] as const) {
+  const r = await runCluster(mode, p, async (ns) => { for (const n of ns) { const v = await n.scheduler.ask({ type: 'view' }, { timeoutMs: 5000 }); console.log(n.name, 'suspected', n.placement?.suspected(), JSON.stringify((v as {decisions: unknown}).decisions)); } for (const n of ns) { const st = await n.compaction.ask({ type: 'stats' }, { timeoutMs: 5000 }) as { stats: { predictions: { ranOn: string; predictedMs: number; actualMs: number; inputBytes: number }[] } }; const pr = st.stats.predictions; const by = new Map<string, number[][]>(); for (const x of pr) { const a = by.get(x.ranOn) ?? []; a.push([x.predictedMs, x.actualMs, x.inputBytes]); by.set(x.ranOn, a); } for (const [k, a] of by) console.log(n.name, '->', k, 'n', a.length, 'pred', (a.reduce((s, x) => s + x[0], 0) / a.length).toFixed(1), 'actual', (a.reduce((s, x) => s + x[1], 0) / a.length).toFixed(1), 'MB', (a.reduce((s, x) => s + x[2], 0) / a.length / 1e6).toFixed(2)); } for (const n of ns) console.log(n.name, 'merges', n.cpu.merges, 'realMs/merge', (n.cpu.realMergeMs/n.cpu.merges).toFixed(1), 'MB/merge', (n.cpu.mergeInputBytes/n.cpu.merges/1e6).toFixed(2), 'MB/s real', (n.cpu.mergeInputBytes/n.cpu.realMergeMs/1000).toFixed(1)); });
+  for (const n of r.nodes) console.log(mode, n.node, n.opsPerSec, 'stall', n.stallMs, JSON.stringify(n.stallByCauseMs), JSON.stringify(n.compactions), 'err%', n.predictionErrorPct, 'stall samples', n.samples.map(s=>s.stallMs).join(','));
+}
+process.exit(0);
