@@ -113,8 +113,11 @@ export async function bootGateway(system: ActorSystem, config: GatewayConfig, ho
   checkLayout(config.layout);
   const group = groupOfGateway(config.layout, config.name);
   const directory = new GroupDirectory(system, config.layout, hooks.edgeTuning);
-  const agent = system.spawn<GroupRequest>(GroupAgent.props(group, directory, hooks.edgeTuning), edgePaths.groupAgent);
   const migrator = new Migrator(system, config.name, directory, hooks.edgeTuning);
+  const agent = system.spawn<GroupRequest>(
+    GroupAgent.props(group, directory, hooks.edgeTuning, (keyId) => migrator.isSettled(keyId)),
+    edgePaths.groupAgent,
+  );
   hooks.onMigrator?.(migrator);
   const bootstrap: ActorRef<GatewayMessage>[] =
     config.joinVia !== undefined ? [system.ref<GatewayMessage>({ system: config.joinVia, path: edgePaths.gateway })] : [];

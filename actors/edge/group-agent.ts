@@ -11,7 +11,8 @@ import { toHexSpans } from './edge-state-machine.js';
 import { MigrationError, RangeMovingError, StaleRequestError } from './errors.js';
 import { GroupClient } from './group-client.js';
 import { OwnSession, propose, resultError, runCommand, runQuery } from './group-ops.js';
-import { globalKey, ringSpans, type IdSpan } from './keyspace.js';
+import { globalKey, normalizeSpans, ringSpans, spanContains, subtractSpans, type IdSpan } from './keyspace.js';
+import { ringSize, type RingId } from '../gateway/ring-id.js';
 import { groupOfGateway } from './layout.js';
 import type { AgentErrorCode, AgentReply, GlobalOp } from './protocol.js';
 
@@ -58,12 +59,14 @@ export class GroupAgent implements Actor<GroupRequest> {
     private readonly group: GroupLayout,
     private readonly directory: GroupDirectory,
     tuning: Partial<EdgeTuning> = {},
+    /** False while the key's range is still being recovered into this group (see Migrator.isSettled). */
+    private readonly settled: (keyId: RingId) => boolean = () => true,
   ) {
     this.tuning = { ...edgeDefaults, ...tuning };
   }
 
-  static props(group: GroupLayout, directory: GroupDirectory, tuning?: Partial<EdgeTuning>): Props<GroupRequest> {
-    return { create: () => new GroupAgent(group, directory, tuning) };
+  static props(group: GroupLayout, directory: GroupDirectory, tuning?: Partial<EdgeTuning>, settled?: (keyId: RingId) => boolean): Props<GroupRequest> {
+    return { create: () => new GroupAgent(group, directory, tuning, settled) };
   }
 
   receive(message: GroupRequest, ctx: ActorContext<GroupRequest>): void {
@@ -77,6 +80,9 @@ export class GroupAgent implements Actor<GroupRequest> {
 
   private async serve(m: GroupRequest, ctx: ActorContext<GroupRequest>): Promise<AgentReply<Uint8Array | null>> {
     const op = m.payload as GlobalOp;
+    if (!this.settled(m.keyId)) {
+      return { ok: false, code: 'FENCED', message: 'the key\'s range is being recovered into this group from a failed gateway\'s group; retry' };
+    }
     const key = globalKey(new Uint8Array(m.keyBytes), m.keyId);
     const client = this.directory.client(this.group);
     const deadlineMs = ctx.clock.now() + Math.min(Number(op.timeoutMs) || this.tuning.routeTimeoutMs, this.tuning.routeTimeoutMs);
@@ -128,6 +134,17 @@ export class Migrator implements RangeListener {
   private purgeAgain = false;
   /** Moves completed (tests and status). */
   movesCompleted = 0;
+  /** What the gateway owned at its last `changed` with a known range. */
+  private owned: IdSpan[] | undefined;
+  /**
+   * Ids the gateway routes here but whose keys are not here yet: its range
+   * grew over a failed predecessor's (the gateway serves that at once, and
+   * while its predecessor is unknown it accepts any key). The group agent
+   * refuses them (FENCED, retried) until the recovering move is done, so no
+   * write lands here before the import (which would drop it) and no read
+   * answers from an empty range.
+   */
+  private pending: IdSpan[] = [];
   /** Aborted leaves whose range was brought back (tests). */
   leavesUndone = 0;
   /** Where this gateway's range was pushed by the release of a leave that has not finished yet. */
@@ -201,11 +218,18 @@ export class Migrator implements RangeListener {
     }
     const from = groupOfGateway(this.layout, e.previousOwner.ref.address.system);
     const to = groupOfGateway(this.layout, this.gateway);
+    const spans = ringSpans(e.from, e.to);
     return this.serialized(async () => {
-      await this.move(ringSpans(e.from, e.to), from, to, e.reason);
+      await this.move(spans, from, to, e.reason);
+      this.pending = subtractSpans(this.pending, spans);
       // The range already routes here and its old gateway is gone: no `changed` will purge the old group, so do it now.
       if (from.id !== to.id) await this.purge(from);
     });
+  }
+
+  /** May the group agent serve `keyId` (not in a range still being recovered into this group)? */
+  isSettled(keyId: RingId): boolean {
+    return !this.pending.some((s) => spanContains(s, keyId));
   }
 
   private async purge(group: GroupLayout): Promise<void> {
@@ -215,7 +239,20 @@ export class Migrator implements RangeListener {
   }
 
   changed(e: RangeChanged): void {
-    void e;
+    // Called in the same gateway turn as the range change, before the gateway delivers anything for the new range.
+    const whole: IdSpan[] = [{ lo: 0n, hi: ringSize() - 1n }];
+    if (e.range === undefined) {
+      // Predecessor failed: the gateway accepts any key now; only what it surely owned is served.
+      if (e.reason !== 'left') this.pending = normalizeSpans([...this.pending, ...subtractSpans(whole, this.owned ?? [])]);
+    } else {
+      const now = ringSpans(e.range.from, e.range.to);
+      if (e.reason === 'predecessor-failed' || e.reason === 'predecessor-changed') {
+        this.pending = normalizeSpans([...this.pending, ...subtractSpans(now, this.owned ?? now)]);
+      }
+      // Whatever is not ours any more needs no recovery here.
+      this.pending = subtractSpans(this.pending, subtractSpans(whole, now));
+      this.owned = now;
+    }
     this.schedulePurge();
   }
 
@@ -271,7 +308,7 @@ export class Migrator implements RangeListener {
       );
     }
     this.movesCompleted++;
-    this.system.log.log('info', 'edge: range moved', { gateway: this.gateway, from: from.id, to: to.id, keys: moved, reason });
+    this.system.log.log('info', 'edge: range moved', { gateway: this.gateway, from: from.id, to: to.id, keys: moved, reason, atMs: this.system.clock.now() });
   }
 
   /** Deletes the keys of ranges moved out of this gateway's group (retried while the group is unavailable). */
