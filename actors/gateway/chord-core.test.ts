@@ -98,6 +98,10 @@ describe('ChordCore', () => {
     expect(n8.fingers.ids().includes(14n)).toBe(false);
     expect(n8.peerFailed(1n)).toEqual({ wasSuccessor: false, wasPredecessor: true });
     expect(n8.predecessor).toBeUndefined();
+    // Its range surely covers (failed predecessor, self] only, until a notify tells how far it grew.
+    expect(n8.ownsKey(5n)).toBe(true);
+    expect(n8.ownsKey(60n)).toBe(false);
+    n8.notify(p(56n));
     expect(n8.ownsKey(60n)).toBe(true);
   });
 

@@ -37,6 +37,8 @@ export class ChordCore<R> {
   readonly fingers: FingerTable<R>;
   readonly successors: SuccessorList<R>;
   private pred: Peer<R> | undefined;
+  /** The predecessor last suspected, while no new one is known: the floor of the range this node surely owns. */
+  private lostPredecessor: RingId | undefined;
   private nextFinger = 0;
 
   constructor(
@@ -68,14 +70,16 @@ export class ChordCore<R> {
 
   /**
    * Does this node own `id`, i.e. is id ∈ (predecessor, self]? Alone, it owns
-   * the whole ring. With its predecessor unknown (it just failed, the new one
-   * has not notified yet) the node's range has grown to an extent it cannot
-   * know yet, so it accepts what routing brought it: the node that routed
-   * here believed this node to be the key's successor.
+   * the whole ring. With its predecessor unknown because it was suspected, the
+   * range has grown to a start it cannot know until the next notify: it owns
+   * for sure only (suspected predecessor, self], and says no beyond (the
+   * suspect may be alive after all: a lost answer looks like a crash; callers
+   * retry once notify has told).
    */
   ownsKey(id: RingId): boolean {
-    if (this.pred === undefined) return true;
-    return between(this.pred.id, id, this.self.id, '(]');
+    if (this.pred !== undefined) return between(this.pred.id, id, this.self.id, '(]');
+    if (this.isAlone) return true;
+    return this.lostPredecessor !== undefined && between(this.lostPredecessor, id, this.self.id, '(]');
   }
 
   /**
@@ -122,6 +126,7 @@ export class ChordCore<R> {
     this.successors.reconcile(successor, itsSuccessors);
     this.fingers.set(0, this.successors.first());
     this.pred = predecessor?.id === this.self.id ? undefined : predecessor;
+    this.lostPredecessor = undefined;
   }
 
   /**
@@ -158,6 +163,7 @@ export class ChordCore<R> {
     if (this.pred === undefined || between(this.pred.id, peer.id, this.self.id, '()')) {
       const previous = this.pred;
       this.pred = peer;
+      this.lostPredecessor = undefined;
       return { changed: true, previous };
     }
     return { changed: false };
@@ -166,6 +172,7 @@ export class ChordCore<R> {
   /** Sets the predecessor outright (join and leave handshakes decide it, not notify). */
   setPredecessor(peer: Peer<R> | undefined): void {
     this.pred = peer?.id === this.self.id ? undefined : peer;
+    this.lostPredecessor = undefined;
   }
 
   /**
@@ -178,7 +185,10 @@ export class ChordCore<R> {
     const wasPredecessor = this.pred?.id === id;
     this.successors.remove(id);
     this.fingers.remove(id);
-    if (wasPredecessor) this.pred = undefined;
+    if (wasPredecessor) {
+      this.lostPredecessor = id;
+      this.pred = undefined;
+    }
     if (wasSuccessor) this.fingers.set(0, this.successors.isEmpty() ? undefined : this.successors.first());
     return { wasSuccessor, wasPredecessor };
   }

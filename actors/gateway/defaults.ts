@@ -87,10 +87,15 @@ export const gatewayDefaults = {
    * few RTTs; 5 s also covers a leader election in the group).
    */
   groupAskTimeoutMs: 5_000,
-  /** A routed request that met a ring change (owner moved, not serving yet) is re-looked-up this many times. */
-  maxRouteAttempts: 5,
-  /** Pause before such a retry: about the time a join's final stabilize takes to propagate. */
-  routeRetryMs: 250,
+  /**
+   * A routed request or lookup that met a ring change (owner moved, not
+   * serving yet, range unsettled after a failure) is walked again this many
+   * times: with routeRetryMs, ~4 s, enough for a failure to be detected and
+   * the new predecessor's notify to settle the range.
+   */
+  maxRouteAttempts: 8,
+  /** Pause before such a retry: about a stabilize round trip plus the time a join's final stabilize takes to propagate. */
+  routeRetryMs: 500,
   /**
    * Requests a joining or leaving gateway holds for its range until it serves
    * (or hands them on): bounded so a stuck migration cannot exhaust memory;
