@@ -74,7 +74,7 @@ type Msg = GatewayMessage | Internal;
 
 type PendingHook =
   | { kind: 'acquire'; event: RangeAcquired; then: 'serve' | 'take-leaver-range' | 'recovered' }
-  | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' | 'nothing' };
+  | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' | 'announce' };
 
 type WalkPurpose =
   | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined; attempt: number }
@@ -362,12 +362,14 @@ export class GatewayActor implements Actor<Msg> {
       // The range grew from (oldStart, self] to (peer, self]: (peer, oldStart] routes here now.
       this.recover({ from: peer.id, to: oldStart.id, previousOwner: oldStart });
     } else if (oldStart !== undefined && between(oldStart.id, peer.id, this.id, '()')) {
-      // A node came in between without a handshake (after a partition healed, a split merged): it owns (oldStart, peer] now.
+      // A node came in between without a handshake (after a partition healed, a split merged): it owns (oldStart, peer]
+      // now. `changed` (the group may delete the range) only once the release has copied it over.
       this.fireHook({
         kind: 'release',
         event: { kind: 'range-released', from: oldStart.id, to: peer.id, newOwner: peer, reason: 'predecessor-changed' },
-        then: 'nothing',
+        then: 'announce',
       });
+      return;
     }
     this.emitChanged(failed !== undefined && result.previous === undefined ? 'predecessor-failed' : 'predecessor-changed');
   }
@@ -1122,6 +1124,10 @@ export class GatewayActor implements Actor<Msg> {
         this.emitChanged('predecessor-left');
         h.replyTo?.tell({ kind: 'leave-accepted' } satisfies LeaveHandoffReply);
       }
+      return;
+    }
+    if (hook.then === 'announce') {
+      this.emitChanged('predecessor-changed');
       return;
     }
     if (hook.then === 'give-to-joiner') {
