@@ -185,4 +185,25 @@ describe('KvStateMachine', () => {
     const byBytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8')));
     expect([...keys].sort(compareKeys)).toEqual(byBytes);
   });
+
+  it('keeps range reads in byte order while keys come and go between them', () => {
+    const sm = new KvStateMachine();
+    const model = new Map<string, string>();
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let i = 0; i < 400; i++) {
+      const k = String.fromCharCode(97 + rnd(5), 97 + rnd(5), rnd(3) === 0 ? 0xe9 : 97);
+      if (rnd(3) === 0) {
+        sm.apply(entry(req('m', i + 1, { op: 'delete', key: k })));
+        model.delete(k);
+      } else {
+        sm.apply(entry(req('m', i + 1, { op: 'put', key: k, value: v(String(i)) })));
+        model.set(k, String(i));
+      }
+      if (i % 7 === 0) {
+        const want = [...model.keys()].sort(compareKeys);
+        expect(sm.range('', '\uffff').map(([key]) => key)).toEqual(want);
+      }
+    }
+  });
 });

@@ -111,12 +111,16 @@ export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
   }
 
   protected setKey(key: string, value: Uint8Array): void {
-    if (!this.data.has(key)) this.sorted = undefined;
+    // A new key goes into the sorted cache in place (a memmove, not a re-sort of every key).
+    if (!this.data.has(key) && this.sorted !== undefined) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
     this.data.set(key, value);
   }
 
   protected deleteKey(key: string): void {
-    if (this.data.delete(key)) this.sorted = undefined;
+    if (!this.data.delete(key) || this.sorted === undefined) return;
+    const i = lowerBound(this.sorted, key);
+    if (this.sorted[i] === key) this.sorted.splice(i, 1);
+    else this.sorted = undefined;
   }
 
   /** Subclass state carried in snapshots (undefined: none). */
