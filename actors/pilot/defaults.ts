@@ -36,6 +36,4 @@ export const pilotTimings = {
   deadlineSlackMs: 2000,
   /** Spare bandwidth reported by a node whose link is idle: the paper's 10 Gbps, in MB/s. */
   linkBandwidthMBps: 1250,
-  /** Input size at which compaction performance (bytes/ms) is quoted for Algorithm 2. */
-  perfReferenceBytes: 4 * 1024 * 1024,
 } as const;

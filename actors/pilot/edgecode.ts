@@ -39,6 +39,8 @@ export class EdgeCode {
   private readonly localTransfer = new Map<string, OnlineRegression>();
   private readonly networkTransfer = new Map<string, OnlineRegression>();
   private readonly speedFactor = new Map<string, number>();
+  /** Decayed sums of merged bytes and compute ms per node: its recent merge throughput. */
+  private readonly throughput = new Map<string, { bytes: number; ms: number }>();
 
   /** A node's configured speed relative to the reference (tier): sets its compute prior. */
   setSpeedFactor(node: string, factor: number): void {
@@ -46,6 +48,12 @@ export class EdgeCode {
   }
 
   observe(record: CompactionRecord): void {
+    if (record.computeMs > 0 && record.inputBytes > 0) {
+      const t = this.throughput.get(record.ranOn) ?? { bytes: 0, ms: 0 };
+      t.bytes = t.bytes * pilotDefaults.regressionDecay + record.inputBytes;
+      t.ms = t.ms * pilotDefaults.regressionDecay + record.computeMs;
+      this.throughput.set(record.ranOn, t);
+    }
     this.model(this.compute, record.ranOn, this.computePrior(record.ranOn)).add(record.inputBytes, record.computeMs);
     if (record.ranOn === record.owner) {
       this.model(this.localTransfer, record.owner, pilotDefaults.localTransferPrior).add(record.inputBytes, record.transferMs);
@@ -61,6 +69,17 @@ export class EdgeCode {
   /** Predicted merge time on `node` for `sizeBytes` of input (no contention stretch). */
   predictComputeMs(node: string, sizeBytes: number): number {
     return this.model(this.compute, node, this.computePrior(node)).predict(sizeBytes);
+  }
+
+  /**
+   * Algorithm 1's compaction performance: recent merge throughput on `node` in
+   * bytes per ms (what its merges achieved, not an extrapolation of the fit);
+   * the tier prior's speed until it has merged anything.
+   */
+  compactionPerf(node: string): number {
+    const t = this.throughput.get(node);
+    if (t !== undefined && t.ms > 0) return t.bytes / t.ms;
+    return 1 / this.computePrior(node).slope;
   }
 
   samples(node: string): number {

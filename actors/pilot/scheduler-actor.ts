@@ -1,5 +1,5 @@
 import type { Actor, ActorContext, Props } from '../../runtime/index.js';
-import { pilotDefaults, pilotTimings } from './defaults.js';
+import { pilotDefaults } from './defaults.js';
 import { EdgeCode } from './edgecode.js';
 import type { NodeReport, PlaceReply, SchedulerMessage, SchedulerView } from './messages.js';
 import { ResourceQueue } from './priority-queue.js';
@@ -53,12 +53,11 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     this.code.setSpeedFactor(r.node, r.speedFactor);
     for (const rec of r.records) this.code.observe(rec);
     this.lastSeenMs.set(r.node, nowMs);
-    const ref = pilotTimings.perfReferenceBytes;
     const status: ServerStatus = {
       node: r.node,
       availableCores: r.availableCores,
       availableBandwidthMBps: r.availableBandwidthMBps,
-      compactionPerf: ref / Math.max(1e-6, this.code.predictComputeMs(r.node, ref)),
+      compactionPerf: this.code.compactionPerf(r.node),
     };
     this.reported.set(r.node, status);
     // The report counts the merges running there now, reserved ones included.

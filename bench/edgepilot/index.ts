@@ -20,6 +20,8 @@ export interface EdgepilotBenchOptions {
   seconds: number;
   outDir: string;
   print: (line: string) => void;
+  /** Offered writes per node per second (default: 3500 with three nodes, 3000 with six). */
+  rate?: number;
 }
 
 const THREE: PilotNodeConfig[] = [
@@ -44,7 +46,7 @@ const SIX: PilotNodeConfig[] = [
  * absolute merge speed per tier (high 20 MB/s per merge, medium ×0.55, low
  * ×0.3) so the shared host's noise matters only when it is slower than that.
  */
-export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: number): ClusterParams {
+export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: number, rate?: number): ClusterParams {
   const wb = 256 * 1024;
   return {
     nodes,
@@ -53,7 +55,7 @@ export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: n
     valueSize: 400,
     num: 5_000_000,
     inflight: 32,
-    writeRateOpsPerSec: nodes.length > 3 ? 3500 : 4500,
+    writeRateOpsPerSec: rate ?? (nodes.length > 3 ? 3000 : 3500),
     engine: {
       writeBufferSizeBytes: wb,
       maxWriteBufferNumber: 4,
@@ -223,7 +225,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
 
   // 1. Three tiers.
   o.print(`# tiers: high/medium/low, fillrandom ${o.seconds}s per mode (tiers emulated)`);
-  const p3 = clusterParams(THREE, o.seconds, 11);
+  const p3 = clusterParams(THREE, o.seconds, 11, o.rate);
   const base3 = await runCluster('baseline', p3);
   table(base3);
   const pilot3 = await runCluster('edgepilot', p3);
@@ -237,7 +239,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
   // 2. Co-located load ramp on the high node: 0→8 threads in equal steps.
   const rampSeconds = Math.round(o.seconds * 1.5);
   o.print(`# ramp: EdgePilot, high-1 co-located load 0→8 threads over ${rampSeconds}s`);
-  const pr = clusterParams(THREE, rampSeconds, 13);
+  const pr = clusterParams(THREE, rampSeconds, 13, o.rate);
   pr.load = (node, tMs) => (node === 'high-1' ? Math.min(8, Math.floor((9 * tMs) / (rampSeconds * 1000))) : 0);
   const ramp = await runCluster('edgepilot', pr);
   table(ramp);
@@ -251,7 +253,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
 
   // 3. Six nodes.
   o.print(`# scale: six nodes (two per tier), ${o.seconds}s per mode`);
-  const p6 = clusterParams(SIX, o.seconds, 17);
+  const p6 = clusterParams(SIX, o.seconds, 17, o.rate);
   const base6 = await runCluster('baseline', p6);
   table(base6);
   const pilot6 = await runCluster('edgepilot', p6);
@@ -287,7 +289,9 @@ export async function main(args: string[]): Promise<void> {
   const seconds = secondsArg !== undefined ? Number(secondsArg.slice('--seconds='.length)) : quick ? 4 : 60;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = join(new URL('../../', import.meta.url).pathname, 'results', 'edgepilot', stamp);
-  const { files } = await runEdgepilotBench({ quick, seconds, outDir, print: (l) => console.log(l) });
+  const rateArg = args.find((a) => a.startsWith('--rate='));
+  const rate = rateArg !== undefined ? Number(rateArg.slice('--rate='.length)) : undefined;
+  const { files } = await runEdgepilotBench({ quick, seconds, outDir, print: (l) => console.log(l), ...(rate !== undefined ? { rate } : {}) });
   console.log(`figures: ${files.map((f) => join(outDir, f)).join(' ')}`);
   process.exit(0);
 }
