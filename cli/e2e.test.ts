@@ -101,12 +101,9 @@ describe.skipIf(!realNodes)('edgekv up, end to end (2 groups × 3 nodes as proce
     globalLostAfterRestart = globalLost;
   });
 
-  // Known gap in actors/edge (2026-11-22): gateways keep no ring state, so a
-  // restarted cluster re-forms its ring by joins, and each join's range move
-  // (importBegin drops the new owner's keys, then imports the interim owner's,
-  // which has none) wipes the global keys the new owner already held. Local
-  // keys survive. When this starts failing, the gap is fixed: make it `it`.
-  it.fails('keeps acknowledged global writes across a restart of the whole cluster', () => {
+  // A restarted cluster re-forms its ring by joins; each join's range move
+  // must keep the keys the joining gateway's group already owns.
+  it('keeps acknowledged global writes across a restart of the whole cluster', () => {
     expect(globalLostAfterRestart).toBe(0);
   });
 });

@@ -89,9 +89,16 @@ export class EdgeStateMachine extends KvStateMachine {
       }
       case 'importBegin': {
         const spans = fromHexSpans(cmd.args.spans);
+        // Only fenced keys are stale: a range that leaves a group stays fenced
+        // until it comes back, so unfenced keys in it are this group's own
+        // (e.g. a cluster restarted from its data re-forms the ring by joins,
+        // and the joining gateway's group imports its own range back from an
+        // interim owner that holds none of it). Imported copies overwrite.
+        const fenced = normalizeSpans([...this.moving, ...this.moved]);
+        const stale = subtractSpans(spans, subtractSpans(spans, fenced));
         this.moving = normalizeSpans([...this.moving, ...spans]);
         this.moved = subtractSpans(this.moved, spans);
-        for (const span of spans) {
+        for (const span of stale) {
           const { start, end } = spanBounds(span);
           for (const [k] of this.range(start, end)) this.deleteKey(k);
         }
