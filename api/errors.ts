@@ -68,6 +68,9 @@ export function grpcStatusOf(error: unknown): GrpcStatus {
       return GrpcStatus.DEADLINE_EXCEEDED;
     case 'CORRUPTION':
       return GrpcStatus.DATA_LOSS;
+    case 'STALE_REQUEST':
+      // The request id fell out of the session's window: retrying it cannot help.
+      return GrpcStatus.FAILED_PRECONDITION;
     default:
       return GrpcStatus.INTERNAL;
   }
