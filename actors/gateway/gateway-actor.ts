@@ -77,7 +77,7 @@ type PendingHook =
   | { kind: 'release'; event: RangeReleased; then: 'give-to-joiner' | 'hand-to-successor' | 'announce' };
 
 type WalkPurpose =
-  | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined; attempt: number }
+  | { kind: 'lookup'; replyTo: ActorRef<unknown> | undefined; attempt: number; confirm: boolean }
   | { kind: 'finger'; index: number }
   | { kind: 'route'; replyTo: ActorRef<unknown> | undefined; deliver: Deliver; attempt: number };
 
@@ -210,7 +210,7 @@ export class GatewayActor implements Actor<Msg> {
     switch (m.kind) {
       // public surface
       case 'lookup':
-        return this.onLookup(m.keyId, ctx.sender);
+        return this.onLookup(m.keyId, ctx.sender, m.unconfirmed === true);
       case 'route':
         return this.onRoute(m.keyBytes, m.payload, ctx.sender);
       case 'owns-key':
@@ -528,7 +528,7 @@ export class GatewayActor implements Actor<Msg> {
     return this.core.nextHop(key, avoid);
   }
 
-  private onLookup(keyId: RingId, replyTo: ActorRef<unknown> | undefined): void {
+  private onLookup(keyId: RingId, replyTo: ActorRef<unknown> | undefined, unconfirmed = false): void {
     if (!isRingId(keyId)) {
       replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new InvalidRingIdError(keyId, RING_BITS).message } satisfies LookupReply);
       return;
@@ -537,7 +537,7 @@ export class GatewayActor implements Actor<Msg> {
       replyTo?.tell({ kind: 'lookup-failed', keyId, reason: new NotServingError(this.options.name, this.state).message } satisfies LookupReply);
       return;
     }
-    this.startWalk(keyId, { kind: 'lookup', replyTo, attempt: 1 });
+    this.startWalk(keyId, { kind: 'lookup', replyTo, attempt: 1, confirm: !unconfirmed });
   }
 
   private onRoute(keyBytes: Uint8Array, payload: unknown, replyTo: ActorRef<unknown> | undefined): void {
@@ -573,11 +573,11 @@ export class GatewayActor implements Actor<Msg> {
       this.askFindNext(walkId, pending.walk.key, step.peer, step.avoid, 1);
       return;
     }
-    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && step.owner.id === this.id) {
+    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && pending.purpose.confirm && step.owner.id === this.id) {
       this.onVerified(walkId, { kind: 'owns-key', keyId: pending.walk.key, owns: this.ownsKey(pending.walk.key) });
       return;
     }
-    if (step.kind === 'done' && pending.purpose.kind === 'lookup') {
+    if (step.kind === 'done' && pending.purpose.kind === 'lookup' && pending.purpose.confirm) {
       // Confirm with the owner: a lost answer can make a live node look dead, and routing around it then names
       // the next one. One more round trip (not counted in hops) keeps a lookup from ever naming the wrong owner.
       this.askPeer<OwnsKeyReply>(step.owner, { kind: 'owns-key', keyId: pending.walk.key }, this.tuning.askTimeoutMs, (reply) => ({
@@ -787,7 +787,7 @@ export class GatewayActor implements Actor<Msg> {
     bootstrap
       // successor(id + 1), not successor(id): the same gateway (the smallest id above ours), but never this gateway itself,
       // which the ring may already list if its successor accepted it and the answer was lost.
-      .ask<LookupReply>({ kind: 'lookup', keyId: addPowerOfTwo(this.id, 0) }, { timeoutMs: this.tuning.lookupTimeoutMs })
+      .ask<LookupReply>({ kind: 'lookup', keyId: addPowerOfTwo(this.id, 0), unconfirmed: true }, { timeoutMs: this.tuning.lookupTimeoutMs })
       .then(
         (reply) => this.ctx.self.tell({ kind: '$join-owner', attempt, reply }),
         () => this.ctx.self.tell({ kind: '$join-owner', attempt, reply: undefined }),

@@ -22,6 +22,12 @@ export type GatewayState =
 export interface LookupRequest {
   kind: 'lookup';
   keyId: RingId;
+  /**
+   * Skip the owner's confirmation (one round trip): for a caller that checks
+   * ownership itself, as the join handshake does, and that would rather get a
+   * close guess than a failure while the ring is in flux.
+   */
+  unconfirmed?: boolean;
 }
 export type LookupReply =
   | { kind: 'lookup-ok'; keyId: RingId; owner: PeerRef; hops: number }
