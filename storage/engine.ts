@@ -312,6 +312,67 @@ export class LsmEngine {
     if (mem.approximateBytes >= this.o.writeBufferSizeBytes) this.switchMemtable();
   }
 
+  /**
+   * Applies `ops` (one atomic batch) to the memtable now, synchronously,
+   * recording `appliedIndex`: for a Raft state machine, whose apply must be
+   * synchronous and whose log is the WAL. It does not wait for a write stall:
+   * the caller is responsible for awaiting `whenWritable()` before applying
+   * (a Raft member does so before each batch of committed entries). A full
+   * memtable is switched and flushed in the background as usual. With the WAL
+   * on, the record is written at the end of this event-loop turn (a failure
+   * there becomes the engine's background error).
+   */
+  applyNow(ops: readonly WriteOp[], appliedIndex: number): void {
+    this.check();
+    if (!Number.isSafeInteger(appliedIndex) || appliedIndex < 0) {
+      throw new InvalidArgumentError(`appliedIndex must be a non-negative integer, got ${appliedIndex}`);
+    }
+    const batch = ops.map((op) => this.makeOp(op.keyspace, op.key, op.value));
+    this.apply(batch, { appliedIndex });
+    if (this.wal !== null) this.commitPromise(false).catch(() => {});
+  }
+
+  /**
+   * null when a write may go now; otherwise resolves once a write of about
+   * `bytes` may go: after a stop has cleared (a flush or compaction caught up)
+   * and after the delay the current delayed-write rate asks for. The wait is
+   * counted in the stall statistics. Rejects when the engine is closed or
+   * failed in the background.
+   */
+  whenWritable(bytes = 0): Promise<void> | null {
+    if (this.controller.current.condition === 'normal' && this.bgError === null && !this.closed) return null;
+    return this.waitWritable(bytes);
+  }
+
+  private async waitWritable(bytes: number): Promise<void> {
+    try {
+      for (;;) {
+        this.check();
+        const state = this.controller.current;
+        if (state.condition === 'stopped') {
+          this.controller.beginStall('stopped', state.cause!);
+          this.scheduleBackground();
+          await this.waitForChange();
+          continue;
+        }
+        if (state.condition === 'delayed') {
+          const delayMs = this.controller.delayFor(bytes);
+          if (delayMs > 0) {
+            this.controller.beginStall('delayed', state.cause!);
+            await new Promise<void>((r) => this.clock.setTimeout(r, delayMs));
+            this.controller.endStall();
+            // Paid for: only a stop that began meanwhile holds the write back further.
+            bytes = 0;
+            continue;
+          }
+        }
+        return;
+      }
+    } finally {
+      this.controller.endStall();
+    }
+  }
+
   /** Group commit: every write of this tick shares one write(2) (and one fsync if any asked). */
   private commitPromise(sync: boolean): Promise<void> {
     if (sync) this.commitSync = true;

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
+import { LsmEngine } from '../../storage/engine.js';
+import { NodeFileSystem } from '../../storage/fs-node.js';
 import { LmdbLogStore } from '../../storage/raft-log/lmdb.js';
 import type { GatewayTuning } from '../gateway/defaults.js';
 import { GatewayActor } from '../gateway/gateway-actor.js';
@@ -15,6 +17,7 @@ import { edgePaths, type BootEdgeNode, type BootGateway, type EdgeNodeConfig, ty
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
 import { EdgeStateMachine } from './edge-state-machine.js';
 import { LeaveFailedError } from './errors.js';
+import { LsmKvStore } from './lsm-store.js';
 import { EdgeFrontDoor } from './front-door.js';
 import { GroupAgent, GroupDirectory, Migrator } from './group-agent.js';
 import { checkLayout, groupOfGateway, groupOfNode } from './layout.js';
@@ -24,8 +27,14 @@ import { doorProps } from './door-actor.js';
 export interface EdgeNodeHooks {
   /** The member's log store; default: lmdb in `<dataDir>/raft`. The simulator passes an in-memory store. */
   logStore?: () => LogStore;
-  /** The replicated state machine; default: EdgeStateMachine (in-memory map). The LSM engine plugs in here. */
+  /**
+   * The replicated state machine. Default: EdgeStateMachine over the LSM
+   * engine in `<dataDir>/lsm` (no engine WAL: the Raft log is the WAL). The
+   * simulator passes one over the in-memory map.
+   */
   stateMachine?: () => ReplicatedKv;
+  /** Called with each state machine the member creates (at every (re)start; tests compare members). */
+  onStateMachine?: (sm: ReplicatedKv) => void;
   raft?: Omit<RaftConfig, 'id' | 'peers' | 'applied'>;
   tickMs?: number;
   snapshotEveryEntries?: number;
@@ -54,6 +63,20 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
     mkdirSync(path, { recursive: true });
     store = LmdbLogStore.open({ path });
   }
+  let engine: LsmEngine | undefined;
+  let makeStateMachine = hooks.stateMachine;
+  if (makeStateMachine === undefined) {
+    // The Raft log is the WAL: the engine runs without one (see lsm-store.ts).
+    const lsm = await LsmEngine.open({ fs: new NodeFileSystem(), dir: join(config.dataDir, 'lsm'), wal: false });
+    engine = lsm;
+    makeStateMachine = () => new EdgeStateMachine(new LsmKvStore(lsm));
+  }
+  const made = makeStateMachine;
+  const stateMachine = (): ReplicatedKv => {
+    const sm = made();
+    hooks.onStateMachine?.(sm);
+    return sm;
+  };
   const peers = group.members.map((_, i) => i + 1);
   const member = system.spawn<RaftMemberMessage>(
     RaftMember.props({
@@ -61,7 +84,7 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
       peers,
       peerRef: (to, ctx) => ctx.self.via.ref<RaftMemberMessage>({ system: group.members[to - 1]!, path: edgePaths.raft }),
       store,
-      stateMachine: hooks.stateMachine ?? (() => new EdgeStateMachine()),
+      stateMachine,
       ...(hooks.raft !== undefined ? { raft: hooks.raft } : {}),
       ...(hooks.tickMs !== undefined ? { tickMs: hooks.tickMs } : {}),
       ...(hooks.snapshotEveryEntries !== undefined ? { snapshotEveryEntries: hooks.snapshotEveryEntries } : {}),
@@ -89,6 +112,7 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
         system.stop(member);
       }
       await store.close();
+      await engine?.close();
     },
   };
 }

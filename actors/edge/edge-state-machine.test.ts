@@ -1,10 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRequest, type KvCommand, type KvResult } from '../raft/kv/commands.js';
 import type { Entry } from '../raft/types.js';
 import type { EdgeCustomCommand, ExportPage, KeyCounts } from './commands.js';
 import { EdgeStateMachine, toHexSpans } from './edge-state-machine.js';
 import { globalKey, localKey, ringSpans, subtractSpans, normalizeSpans, userKeyOf, ringIdOf } from './keyspace.js';
 import { ringId, ringSize } from '../gateway/ring-id.js';
+import { LsmEngine } from '../../storage/engine.js';
+import { MemoryFileSystem } from '../../storage/fs-memory.js';
+import { LsmKvStore } from './lsm-store.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 let index = 1;
@@ -47,9 +50,32 @@ describe('keyspace', () => {
   });
 });
 
-describe('EdgeStateMachine', () => {
+/** Engines with a tiny memtable (flushes and tables early), no WAL (the Raft log is the WAL). */
+const openEngines = (n: number): Promise<LsmEngine[]> => {
+  const fs = new MemoryFileSystem();
+  return Promise.all(Array.from({ length: n }, (_, i) => LsmEngine.open({ fs, dir: `/lsm${i}`, wal: false, writeBufferSizeBytes: 1024 })));
+};
+
+// The same behaviour over the in-memory map (the simulator) and over the LSM engine (a real edge node).
+describe.each(['map', 'lsm'] as const)('EdgeStateMachine over the %s store', (kind) => {
+  let make: () => EdgeStateMachine;
+  const engines: LsmEngine[] = [];
+  beforeEach(async () => {
+    if (kind === 'map') {
+      make = () => new EdgeStateMachine();
+      return;
+    }
+    const opened = await openEngines(3);
+    engines.push(...opened);
+    let next = 0;
+    make = () => new EdgeStateMachine(new LsmKvStore(opened[next++]!));
+  });
+  afterEach(async () => {
+    for (const e of engines.splice(0)) await e.close();
+  });
+
   it('a fenced range refuses writes and reads, and a refused write is not recorded (its retry may apply later)', () => {
-    const sm = new EdgeStateMachine();
+    const sm = make();
     expect(value(gput(sm, 'k', 'v1'))).toBeNull();
     expect(value(edge(sm, { name: 'fence', args: { spans: toHexSpans(around('k')) } }))).toBeNull();
     const refused = gput(sm, 'k', 'v2', 'client', 7);
@@ -66,8 +92,8 @@ describe('EdgeStateMachine', () => {
   });
 
   it('moves a range: export from a fenced source, import with sessions, purge only what was marked moved', () => {
-    const src = new EdgeStateMachine();
-    const dst = new EdgeStateMachine();
+    const src = make();
+    const dst = make();
     const keys = Array.from({ length: 40 }, (_, i) => `key${i}`);
     for (const [i, k] of keys.entries()) gput(src, k, `v${i}`, 'writer', i + 1);
     apply(src, { op: 'put', key: localKey(b('local')), value: b('stays') });
@@ -110,7 +136,7 @@ describe('EdgeStateMachine', () => {
   });
 
   it('an import replaces what the destination held for the range (no stale leftovers come back)', () => {
-    const dst = new EdgeStateMachine();
+    const dst = make();
     gput(dst, 'k', 'stale');
     const spans = toHexSpans(around('k'));
     // The range left this group earlier: fenced, copied out, its keys not purged yet.
@@ -128,7 +154,7 @@ describe('EdgeStateMachine', () => {
     // A cluster restarted from its data re-forms the ring by joins: the joining
     // gateway's group imports its own range from an interim owner that holds
     // nothing (or only what was written in between), and must keep its data.
-    const dst = new EdgeStateMachine();
+    const dst = make();
     gput(dst, 'k', 'mine');
     gput(dst, 'j', 'old');
     const spans = toHexSpans([...around('k'), ...around('j')]);
@@ -140,17 +166,17 @@ describe('EdgeStateMachine', () => {
   });
 
   it('fences travel in snapshots', () => {
-    const sm = new EdgeStateMachine();
+    const sm = make();
     gput(sm, 'k', 'v');
     edge(sm, { name: 'fence', args: { spans: toHexSpans(around('k')) } });
-    const copy = new EdgeStateMachine();
+    const copy = make();
     copy.restore(sm.snapshot());
     expect(gget(copy, 'k')).toMatchObject({ ok: false, error: 'FENCED' });
     expect(value(copy.query({ name: 'fences' }))).toEqual(value(sm.query({ name: 'fences' })));
   });
 
   it('global range queries filter by user key and skip fenced keys', () => {
-    const sm = new EdgeStateMachine();
+    const sm = make();
     for (const k of ['a', 'b', 'c', 'd']) gput(sm, k, k.toUpperCase());
     edge(sm, { name: 'fence', args: { spans: toHexSpans(around('c')) } });
     const got = value(sm.query({ name: 'grange', start: 'a', end: 'd', limit: 0 })) as [string, Uint8Array][];

@@ -1,5 +1,7 @@
 import type { KvResult } from '../raft/kv/commands.js';
+import { MAX_CLIENT_SESSIONS } from '../raft/defaults.js';
 import { compareKeys, KvStateMachine } from '../raft/kv/kv-state-machine.js';
+import type { KvStore } from '../raft/kv/kv-store.js';
 import type { EdgeCustomCommand, EdgeQuery, ExportPage, FenceState, HexSpan, KeyCounts, SessionsPage } from './commands.js';
 import {
   allGlobal,
@@ -26,6 +28,7 @@ export const fromHexSpans = (spans: readonly HexSpan[]): IdSpan[] => spans.map((
 
 const fenced = (message: string): KvResult => ({ ok: false, error: 'FENCED', message });
 const custom = (value: unknown): KvResult => ({ ok: true, op: 'custom', value });
+const badKey = (key: string): KvResult => ({ ok: false, error: 'BAD_COMMAND', message: `this store cannot hold the key: ${JSON.stringify(key.slice(0, 64))}` });
 
 /**
  * A group's replicated state on an edge node: the KV map (local and global
@@ -39,22 +42,28 @@ const custom = (value: unknown): KvResult => ({ ok: true, op: 'custom', value })
  * apply time (writes) or after ReadIndex (reads): a request ordered after the
  * fence in the log is refused, one ordered before it is in the copy.
  *
- * The map itself is `KvStateMachine`'s in-memory one for now; the LSM engine
- * will replace this class's base (the member only needs `ReplicatedKv`).
+ * The keys live in a `KvStore`: the in-memory map by default (the
+ * simulator), the LSM engine on a real edge node (`LsmKvStore`, see boot.ts).
  */
 export class EdgeStateMachine extends KvStateMachine {
   private moving: IdSpan[] = [];
   private moved: IdSpan[] = [];
 
+  constructor(store?: KvStore) {
+    super(MAX_CLIENT_SESSIONS, store);
+  }
+
   protected override executeCustom(name: string, args: unknown, index: number): KvResult {
     const cmd = { name, args } as EdgeCustomCommand;
     switch (cmd.name) {
       case 'gput': {
+        if (!this.store.accepts(cmd.args.key)) return badKey(cmd.args.key);
         if (this.isFenced(cmd.args.key)) return fenced(`the range of this key is not served by this group`);
         this.setKey(cmd.args.key, new Uint8Array(cmd.args.value));
         return custom(null);
       }
       case 'gdelete': {
+        if (!this.store.accepts(cmd.args.key)) return badKey(cmd.args.key);
         if (this.isFenced(cmd.args.key)) return fenced(`the range of this key is not served by this group`);
         this.deleteKey(cmd.args.key);
         return custom(null);
@@ -106,7 +115,7 @@ export class EdgeStateMachine extends KvStateMachine {
       }
       case 'importChunk': {
         for (const [k, v] of cmd.args.entries) {
-          if (isGlobalKey(k) && this.isFenced(k)) this.setKey(k, new Uint8Array(v));
+          if (isGlobalKey(k) && this.store.accepts(k) && this.isFenced(k)) this.setKey(k, new Uint8Array(v));
         }
         this.sessions.merge(cmd.args.sessions, index);
         return custom(null);

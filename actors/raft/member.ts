@@ -65,6 +65,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   /** Membership changes proposed here, by log index, waiting to be applied. */
   private readonly confWaiters = new Map<number, Waiter>();
   private nextReadId = 1;
+  /** Times applying waited for the state machine's write stall (a metric; tests use it for coverage). */
+  stallsWaited = 0;
   /** Membership changes this instance has applied (a metric; tests use it for coverage). */
   confChangesApplied = 0;
   /** A commit-index-only hard state not yet written (see handleReady). */
@@ -296,6 +298,17 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     }
     if (this.stopped) return;
     for (const m of rd.messages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+    if (rd.committedEntries.length > 0 && this.sm.whenWritable !== undefined) {
+      // The store's write stall (the LSM engine's) slows apply instead of being ignored.
+      let bytes = 0;
+      for (const e of rd.committedEntries) bytes += e.data.byteLength;
+      const wait = this.sm.whenWritable(bytes);
+      if (wait !== null) {
+        this.stallsWaited++;
+        await wait;
+        if (this.stopped) return;
+      }
+    }
     if (rd.snapshot) {
       this.sm.restore(rd.snapshot.data);
       this.lastSnapshotIndex = rd.snapshot.meta.index;

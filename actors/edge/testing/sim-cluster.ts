@@ -10,6 +10,7 @@ import { bootEdgeNode, bootGateway } from '../boot.js';
 import type { ClusterLayout, EdgeNodeHandle, GatewayHandle } from '../contract.js';
 import type { EdgeTuning } from '../defaults.js';
 import type { Migrator } from '../group-agent.js';
+import { EdgeStateMachine } from '../edge-state-machine.js';
 
 export interface SimClusterOptions {
   seed: number;
@@ -72,6 +73,8 @@ export class SimCluster {
           { name, layout: this.layout, dataDir: `/sim/${name}` },
           {
             logStore: () => store,
+            // The simulator keeps the group state in memory (its disks are simulated; the LSM engine needs a real one).
+            stateMachine: () => new EdgeStateMachine(),
             ...(this.opts.snapshotEveryEntries !== undefined ? { snapshotEveryEntries: this.opts.snapshotEveryEntries, snapshotCatchupEntries: 2 } : {}),
             ...(this.opts.edgeTuning !== undefined ? { tuning: this.opts.edgeTuning } : {}),
             onMember: (m) => this.members.set(name, m),

@@ -3,7 +3,10 @@ import { MAX_CLIENT_SESSIONS } from '../defaults.js';
 import type { StateMachine } from '../state-machine.js';
 import type { Entry } from '../types.js';
 import { decodeRequest, decodeValue, encodeValue, type ClientKey, type KvCommand, type KvRequest, type KvResult } from './commands.js';
+import { compareKeys, MapKvStore, type KvStore } from './kv-store.js';
 import { SessionTable, type SessionRow } from './sessions.js';
+
+export { compareKeys } from './kv-store.js';
 
 /** What applying one entry produced, with the ids the member uses to find the waiting client. */
 export interface KvApplied {
@@ -34,24 +37,35 @@ export interface ReplicatedKv {
   query(question: unknown): KvResult;
   snapshot(): Uint8Array;
   restore(bytes: Uint8Array): void;
+  /**
+   * null when entries may be applied now; else resolves when they may (the
+   * store's write stall, e.g. the LSM engine's). The member awaits it before
+   * applying a batch of `bytes` bytes of committed entries.
+   */
+  whenWritable?(bytes: number): Promise<void> | null;
 }
 
 /**
- * An in-memory sorted-map KV with client sessions: the state machine until
- * the LSM engine plugs in. Deterministic: the same entries give the same
- * snapshot bytes on every member.
+ * A sorted KV with client sessions over a `KvStore`: the in-memory map by
+ * default, the LSM engine on an edge node (`actors/edge/lsm-store.ts`).
+ * Deterministic: the same entries give the same snapshot bytes on every
+ * member, whatever the store (the snapshot is the store's entries in key
+ * order, the sessions and a subclass's extra state).
  */
 export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
-  protected data = new Map<string, Uint8Array>();
   protected sessions: SessionTable;
-  /** Keys in byte order, rebuilt lazily after a key was added or removed. */
-  private sorted: string[] | undefined;
+  /** The index of the entry being applied (stores may record it with each write). */
+  private applying = 0;
 
-  constructor(readonly maxSessions = MAX_CLIENT_SESSIONS) {
+  constructor(
+    readonly maxSessions = MAX_CLIENT_SESSIONS,
+    protected readonly store: KvStore = new MapKvStore(),
+  ) {
     this.sessions = new SessionTable(maxSessions);
   }
 
   apply(entry: Entry): KvApplied {
+    this.applying = entry.index;
     const noop: KvApplied = { index: entry.index, clientId: 0, requestId: 0, result: { ok: true, op: 'noop' } };
     if (entry.type !== 'normal' || entry.data.byteLength === 0) return noop;
     let req: KvRequest;
@@ -77,12 +91,18 @@ export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
     return { ...base, result };
   }
 
+  whenWritable(bytes: number): Promise<void> | null {
+    return this.store.whenWritable?.(bytes) ?? null;
+  }
+
   protected execute(cmd: KvCommand, index: number): KvResult {
     switch (cmd.op) {
       case 'put':
+        if (!this.store.accepts(cmd.key)) return unsupportedKey(cmd.key);
         this.setKey(cmd.key, cmd.value);
         return { ok: true, op: 'put' };
       case 'delete':
+        if (!this.store.accepts(cmd.key)) return unsupportedKey(cmd.key);
         this.deleteKey(cmd.key);
         return { ok: true, op: 'delete' };
       case 'get':
@@ -111,16 +131,11 @@ export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
   }
 
   protected setKey(key: string, value: Uint8Array): void {
-    // A new key goes into the sorted cache in place (a memmove, not a re-sort of every key).
-    if (!this.data.has(key) && this.sorted !== undefined) this.sorted.splice(lowerBound(this.sorted, key), 0, key);
-    this.data.set(key, value);
+    this.store.set(key, value, this.applying);
   }
 
   protected deleteKey(key: string): void {
-    if (!this.data.delete(key) || this.sorted === undefined) return;
-    const i = lowerBound(this.sorted, key);
-    if (this.sorted[i] === key) this.sorted.splice(i, 1);
-    else this.sorted = undefined;
+    this.store.delete(key, this.applying);
   }
 
   /** Subclass state carried in snapshots (undefined: none). */
@@ -132,35 +147,23 @@ export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
 
   /** Local read (after ReadIndex, or a serializable read). */
   get(key: string): Uint8Array | null {
-    return this.data.get(key) ?? null;
+    return this.store.get(key);
   }
 
   /** Keys in [start, end) in byte order, at most `limit`. */
   range(start: string, end: string, limit = Infinity): [string, Uint8Array][] {
-    const out: [string, Uint8Array][] = [];
-    const keys = this.sortedKeys();
-    for (let i = lowerBound(keys, start); i < keys.length && out.length < limit; i++) {
-      const k = keys[i]!;
-      if (compareKeys(k, end) >= 0) break;
-      out.push([k, this.data.get(k)!]);
-    }
-    return out;
-  }
-
-  protected sortedKeys(): string[] {
-    this.sorted ??= [...this.data.keys()].sort(compareKeys);
-    return this.sorted;
+    if (compareKeys(start, end) >= 0) return [];
+    return this.store.range(start, end, limit);
   }
 
   size(): number {
-    return this.data.size;
+    return this.store.entries().length;
   }
 
   snapshot(): Uint8Array {
-    const keys = this.sortedKeys();
     const extra = this.extraImage();
     const image: KvImage = {
-      data: keys.map((k) => [k, this.data.get(k)!]),
+      data: this.store.entries(),
       sessions: this.sessions.toJSON(),
       ...(extra !== undefined ? { extra } : {}),
     };
@@ -168,51 +171,21 @@ export class KvStateMachine implements StateMachine<KvApplied>, ReplicatedKv {
   }
 
   restore(bytes: Uint8Array): void {
+    this.store.clear();
     if (bytes.byteLength === 0) {
-      this.data = new Map();
-      this.sorted = undefined;
       this.sessions = new SessionTable(this.maxSessions);
       this.restoreExtra(undefined);
       return;
     }
     const image = decodeValue<KvImage>(bytes);
-    this.data = new Map(image.data.map(([k, v]) => [k, new Uint8Array(v)]));
-    this.sorted = undefined;
+    // Writes of a restore carry index 0: the snapshot's index is the member's business.
+    this.applying = 0;
+    for (const [k, v] of image.data) this.store.set(k, new Uint8Array(v), 0);
     this.sessions = SessionTable.fromJSON(image.sessions, this.maxSessions);
     this.restoreExtra(image.extra);
   }
 }
 
-/**
- * Keys compare as UTF-8 bytes, the order the LSM engine will use. UTF-8 byte
- * order is code point order, so compare code points without encoding: UTF-16
- * units agree with it except that surrogates (code points past U+FFFF) must
- * sort after U+E000..U+FFFF.
- */
-export function compareKeys(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
-}
-
-/** First index in sorted `keys` whose key is >= `key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareKeys(keys[mid]!, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function unsupportedKey(key: string): KvResult {
+  return { ok: false, error: 'BAD_COMMAND', message: `this store cannot hold the key ${JSON.stringify(key.slice(0, 64))}` };
 }
