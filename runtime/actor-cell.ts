@@ -51,6 +51,10 @@ export class ActorCell<M = unknown> implements Runnable, ActorContext<M> {
     this.mailboxOptions = { ...runtimeDefaults.mailbox, ...props.mailbox };
     this.mailbox = new Mailbox(this.mailboxOptions.capacity);
     this.actor = props.create();
+  }
+
+  /** Runs preStart; the system calls it once the cell is registered, so preStart may message itself. */
+  start(): void {
     this.startInstance();
   }
 
@@ -274,6 +278,17 @@ export class ActorCell<M = unknown> implements Runnable, ActorContext<M> {
     } catch (error) {
       this.system.log.log('error', 'postStop threw', { actor: this.path, error: String(error) });
     }
+  }
+
+  /**
+   * A crash, not a stop: the actor just ceases — no postStop, no children
+   * notified, queued messages gone — as when its process dies.
+   */
+  halt(): void {
+    for (const handle of this.timers.values()) this.system.clock.clearTimeout(handle);
+    this.timers.clear();
+    this.state = 'stopped';
+    this.mailbox.drain();
   }
 
   /** Called by the system only. Returns the messages still queued (they become dead letters). */

@@ -299,3 +299,38 @@ describe('timers', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('lifecycle details', () => {
+  it('an actor may message itself from preStart', async () => {
+    const { sys } = system();
+    const seen: string[] = [];
+    sys.spawn<string>(
+      {
+        create: () => ({
+          preStart(ctx: ActorContext<string>) {
+            ctx.self.tell('hello from preStart');
+          },
+          receive: (m) => void seen.push(m),
+        }),
+      },
+      'self-teller',
+    );
+    await tick();
+    expect(seen).toEqual(['hello from preStart']);
+    expect(sys.deadLetters.total).toBe(0);
+  });
+
+  it('halt: actors cease at once, without postStop, and nothing is delivered afterwards', async () => {
+    const { sys } = system();
+    const seen: string[] = [];
+    let postStops = 0;
+    const ref = sys.spawn<string>({ create: () => ({ receive: (m) => void seen.push(m), postStop: () => void postStops++ }) }, 'a');
+    ref.tell('queued before the crash');
+    sys.halt();
+    ref.tell('after the crash');
+    await tick();
+    expect(seen).toEqual([]);
+    expect(postStops).toBe(0);
+    expect(sys.stats().actors).toBe(0);
+  });
+});

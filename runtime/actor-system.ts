@@ -71,6 +71,7 @@ export class ActorSystem {
   private nextAskId = 1;
   private remote: RemoteRouter | undefined;
   private terminated = false;
+  private halted = false;
 
   constructor(options: ActorSystemOptions) {
     checkName('actor system', options.name);
@@ -119,6 +120,21 @@ export class ActorSystem {
     this.asks.clear();
   }
 
+  /**
+   * The system dies as in a process crash: every actor ceases at once without
+   * postStop, pending asks never complete, and nothing is delivered any more.
+   * The simulator uses it so a crashed node's leftover promise callbacks
+   * cannot run its actors.
+   */
+  halt(): void {
+    this.halted = true;
+    this.terminated = true;
+    for (const cell of this.cells.values()) cell.halt();
+    this.cells.clear();
+    for (const ask of this.asks.values()) this.clock.clearTimeout(ask.timer);
+    this.asks.clear();
+  }
+
   get isTerminated(): boolean {
     return this.terminated;
   }
@@ -144,6 +160,7 @@ export class ActorSystem {
   // ---- message paths ------------------------------------------------------
 
   send(to: Address, message: unknown, sender?: Address): void {
+    if (this.halted) return;
     if (to.system !== this.name) this.sendRemote({ to, sender, message });
     else this.deliverHere(to, message, sender);
   }
@@ -224,6 +241,7 @@ export class ActorSystem {
     if (this.cells.has(path)) throw new EdgeKVError('ACTOR_EXISTS', `an actor already lives at ${this.name}/${path}`);
     const cell = new ActorCell<M>(this, path, props, parent);
     this.cells.set(path, cell as ActorCell<unknown>);
+    cell.start();
     return cell;
   }
 

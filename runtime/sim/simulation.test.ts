@@ -107,3 +107,34 @@ describe('SimDisk', () => {
     expect(dec(disk.handle().readFile('f'))).toBe('abc');
   });
 });
+
+describe('Simulation crash', () => {
+  it('a crashed node runs no more handlers, even from promise callbacks left behind', async () => {
+    const sim = new Simulation({ seed: 5 });
+    const handled: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const n = sim.addNode('n', (node) => {
+      node.system.spawn<string>(
+        {
+          create: () => ({
+            async receive(m, ctx) {
+              handled.push(m);
+              if (m === 'wait') {
+                await gate;
+                ctx.self.tell('after-crash');
+              }
+            },
+          }),
+        },
+        'a',
+      );
+    });
+    n.system.ref<string>('a').tell('wait');
+    await sim.runFor(1);
+    sim.crash('n');
+    release();
+    await sim.runFor(10);
+    expect(handled).toEqual(['wait']);
+  });
+});

@@ -91,6 +91,7 @@ export class Simulation {
     const slot = this.slot(name);
     if (slot.current === undefined) return;
     slot.clock?.kill();
+    slot.current.system.halt();
     this.network.detach(name);
     slot.disk.crash(this.random, options.loseUnsynced ?? true);
     slot.current = undefined;
