@@ -129,8 +129,19 @@ describe('EdgePilot offload never loses or duplicates data', () => {
                 model.delete(keyOf(o.key));
               }
             }
-            await engine.waitForIdle();
-            await engine.compactAll();
+            // A bad install can wedge the engine (a corrupt table poisons later merges): fail, do not hang.
+            let timer: NodeJS.Timeout | undefined;
+            const wedged = new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error('engine did not settle within 15 s (wedged by a bad install?)')), 15_000);
+            });
+            try {
+              await Promise.race([(async () => {
+                await engine.waitForIdle();
+                await engine.compactAll();
+              })(), wedged]);
+            } finally {
+              clearTimeout(timer);
+            }
             const got = engine.scan('local').map((e) => [e.key.toString(), e.value.toString()]);
             expect(got).toEqual([...model.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
             for (let k = 0; k < KEYS; k++) expect(engine.get('local', Buffer.from(keyOf(k)))?.toString()).toBe(model.get(keyOf(k)));
