@@ -1,19 +1,12 @@
 // `edgekv up`: start the cluster, say where clients connect, run until Ctrl-C.
 import { resolve } from 'node:path';
-import type { LogLevel } from '../runtime/logger.js';
-import { Cluster, type HostMode } from './cluster/cluster.js';
+import { Cluster, type ClusterOptions, type HostMode } from './cluster/cluster.js';
 import { describeLayout } from './cluster/layout.js';
 import { table } from './status-table.js';
 
-export interface UpOptions {
-  dataDir: string;
-  groups?: number;
-  nodesPerGroup?: number;
-  host?: string;
-  basePort?: number;
-  internalBasePort?: number;
+/** `up` is the cluster's options with the ones the command always sets made required. */
+export interface UpOptions extends Omit<ClusterOptions, 'bootModule'> {
   mode: HostMode;
-  logLevel?: LogLevel;
   restart: boolean;
   out: (line: string) => void;
   /** Resolves when `up` should stop (default: SIGINT or SIGTERM). */
