@@ -54,10 +54,25 @@ export interface GroupStatus {
   globalKeys: number;
 }
 
+/** One edge node's merges since it started (EdgePilot). */
+export interface NodeCompactionStatus {
+  node: string;
+  /** Merges of this node's data run here (fallbacks included). */
+  local: number;
+  /** Merges of this node's data run on another node. */
+  offloaded: number;
+  /** Merges run here for other nodes. */
+  received: number;
+  /** Offloads that failed (timeout, refusal, error, bad output) and were redone here. */
+  fallbacks: number;
+}
+
 export interface ClusterStatus {
   node: string;
   ring: Array<{ gateway: string; group: string; id: string; predecessor: string | undefined; successor: string | undefined }>;
   groups: GroupStatus[];
+  /** Per edge node compaction counters, from the nodes that answered; absent when EdgePilot is off (or an older node). */
+  compaction?: NodeCompactionStatus[];
 }
 
 /**

@@ -92,7 +92,7 @@ async function withClient(values: Record<string, string | boolean | undefined>, 
 const commands: Record<string, Command> = {
   up: {
     usage:
-      'up [--groups N] [--nodes-per-group N] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--no-restart]',
+      'up [--groups N] [--nodes-per-group N] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--pilot on|off] [--no-restart]',
     help: `start a single-host cluster (default ${cliDefaults.groups} groups × ${cliDefaults.nodesPerGroup} edge nodes + gateways, data in ${cliDefaults.dataDir}, gRPC from port ${cliDefaults.basePort}); Ctrl-C stops it`,
     run: async (args) => {
       const { values } = parse(
@@ -106,11 +106,13 @@ const commands: Record<string, Command> = {
           host: { type: 'string' },
           mode: { type: 'string' },
           'log-level': { type: 'string' },
+          pilot: { type: 'string' },
           'no-restart': { type: 'boolean' },
         },
         [0, 0],
         commands.up!.usage,
       );
+      const pilot = oneOf('pilot', values.pilot, ['on', 'off'] as const);
       await runUp({
         dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir,
         groups: wholeNumber('groups', values.groups),
@@ -121,6 +123,8 @@ const commands: Record<string, Command> = {
         mode: oneOf('mode', values.mode, ['threads', 'processes'] as const) ?? cliDefaults.mode,
         logLevel: oneOf<LogLevel>('log-level', values['log-level'], ['debug', 'info', 'warn', 'error'] as const),
         restart: values['no-restart'] !== true,
+        // Default on: EdgePilot offloads merges between the edge nodes; off is the local-only baseline.
+        ...(pilot !== undefined ? { pilot: { enabled: pilot === 'on' } } : {}),
         out,
       });
       // lmdb or grpc handles of the hosts may linger in threads mode; everything is closed by now.

@@ -32,6 +32,17 @@ export function renderStatus(status: ClusterStatus): string {
       count(g.globalKeys),
     ]),
   );
+  const compaction =
+    status.compaction === undefined
+      ? []
+      : [
+          '',
+          `compactions (EdgePilot, ${status.compaction.length} node${status.compaction.length === 1 ? '' : 's'} answered):`,
+          table(
+            ['node', 'local', 'offloaded', 'received', 'fallbacks'],
+            status.compaction.map((c) => [c.node, count(c.local), count(c.offloaded), count(c.received), count(c.fallbacks)]),
+          ),
+        ];
   const totalLocal = status.groups.reduce((s, g) => s + Math.max(0, g.localKeys), 0);
   const totalGlobal = status.groups.reduce((s, g) => s + Math.max(0, g.globalKeys), 0);
   return [
@@ -42,6 +53,7 @@ export function renderStatus(status: ClusterStatus): string {
     '',
     `groups (${status.groups.length}):`,
     groupTable,
+    ...compaction,
     '',
     `keys: ${count(totalLocal)} local, ${count(totalGlobal)} global`,
   ].join('\n');

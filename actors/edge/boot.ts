@@ -2,7 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
+import { LSM_DEFAULTS, type LsmTuning } from '../../storage/defaults.js';
 import { LsmEngine } from '../../storage/engine.js';
+import { InlineJobRunner } from '../../storage/job-runner.js';
+import { ActorJobRunner } from '../compaction/actor-job-runner.js';
+import type { PilotNode } from '../pilot/pilot-node.js';
 import { NodeFileSystem } from '../../storage/fs-node.js';
 import { LmdbLogStore } from '../../storage/raft-log/lmdb.js';
 import type { GatewayTuning } from '../gateway/defaults.js';
@@ -22,6 +26,7 @@ import { EdgeFrontDoor } from './front-door.js';
 import { GroupAgent, GroupDirectory, Migrator } from './group-agent.js';
 import { checkLayout, groupOfGateway, groupOfNode } from './layout.js';
 import { doorProps } from './door-actor.js';
+import { bootEdgePilot, compactionStatus, pilotEnabled, type EdgePilotHooks } from './edge-pilot.js';
 
 /** Optional knobs beyond the contract: tests, the simulator, benchmarks. */
 export interface EdgeNodeHooks {
@@ -43,6 +48,10 @@ export interface EdgeNodeHooks {
   tuning?: Partial<EdgeTuning>;
   /** Called with each member instance at (re)start (tests inspect roles). */
   onMember?: (member: RaftMember) => void;
+  /** LSM engine tuning of the default state machine (tests: a small write buffer so merges come quickly). */
+  lsm?: Partial<LsmTuning>;
+  /** EdgePilot knobs beyond `config.pilot` (monitor period, tier speed reference, test callbacks). */
+  pilot?: EdgePilotHooks;
 }
 
 /**
@@ -64,10 +73,26 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
     store = LmdbLogStore.open({ path });
   }
   let engine: LsmEngine | undefined;
+  let pilot: PilotNode | undefined;
   let makeStateMachine = hooks.stateMachine;
   if (makeStateMachine === undefined) {
+    // EdgePilot: the engine's merges go through the compaction actor, which
+    // runs them here or on another edge node; flushes stay here. Spawned
+    // before the engine opens, which may start merging at once.
+    let jobs: ActorJobRunner | undefined;
+    if (pilotEnabled(config)) {
+      const concurrency = hooks.lsm?.maxBackgroundCompactions ?? LSM_DEFAULTS.maxBackgroundCompactions;
+      pilot = bootEdgePilot(system, config, new InlineJobRunner(), concurrency, hooks.pilot);
+      jobs = new ActorJobRunner(pilot.compaction, pilot.cpu);
+    }
     // The Raft log is the WAL: the engine runs without one (see lsm-store.ts).
-    const lsm = await LsmEngine.open({ fs: new NodeFileSystem(), dir: join(config.dataDir, 'lsm'), wal: false });
+    const lsm = await LsmEngine.open({
+      ...hooks.lsm,
+      fs: new NodeFileSystem(),
+      dir: join(config.dataDir, 'lsm'),
+      wal: false,
+      ...(jobs !== undefined ? { jobs } : {}),
+    });
     engine = lsm;
     makeStateMachine = () => new EdgeStateMachine(new LsmKvStore(lsm));
   }
@@ -103,7 +128,12 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
     delete: (call, timeoutMs) => door.delete(call, timeoutMs),
     rangeGet: (call, timeoutMs) => door.rangeGet(call, timeoutMs),
     rangeDelete: (call, timeoutMs) => door.rangeDelete(call, timeoutMs),
-    status: () => door.status(),
+    status: async () => {
+      const status = await door.status();
+      if (pilot === undefined) return status;
+      const timeoutMs = hooks.tuning?.statusTimeoutMs ?? edgeDefaults.statusTimeoutMs;
+      return { ...status, compaction: await compactionStatus(system, config.layout, timeoutMs) };
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -112,7 +142,13 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
         system.stop(member);
       }
       await store.close();
+      // The engine waits for its running merges, which need the compaction actor.
       await engine?.close();
+      if (pilot !== undefined && !system.isTerminated) {
+        system.stop(pilot.monitor);
+        system.stop(pilot.scheduler);
+        system.stop(pilot.compaction);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { FrontDoor } from '../../api/types.js';
+import type { TierName, TierSpec } from '../pilot/tier.js';
 
 /**
  * The contract between the edge node (actors/edge) and whatever hosts it
@@ -29,6 +30,23 @@ export interface EdgeNodeConfig {
   layout: ClusterLayout;
   /** Where the node keeps its Raft log and its store; created if missing, reused on restart. */
   dataDir: string;
+  /** EdgePilot (compaction offloading between the layout's edge nodes); default on, every node at real speed. */
+  pilot?: EdgePilotConfig;
+}
+
+/**
+ * EdgePilot across the cluster (see actors/pilot/README.md). Every node of the
+ * layout gets the same value: the election needs every node's capacity.
+ */
+export interface EdgePilotConfig {
+  /** false: the baseline, every merge runs on its own node (no pilot actors). Default true. */
+  enabled?: boolean;
+  /**
+   * Emulated hardware tier per edge node name (high/medium/low or explicit
+   * cores and speed). A node not listed runs at real speed with as many cores
+   * as its engine runs merges (plus the one the model leaves to writes).
+   */
+  tiers?: Record<string, TierName | TierSpec>;
 }
 
 export interface GatewayConfig {
@@ -59,4 +77,10 @@ export const edgePaths = {
   gateway: 'gateway',
   /** In a gateway's system: the group agent (routed global requests → the group's Raft; range migration). */
   groupAgent: 'group',
+  /** In an edge node's system (EdgePilot): the compaction actor that runs or places the engine's merges and serves other nodes'. */
+  compaction: 'compaction',
+  /** In an edge node's system (EdgePilot): the monitor reporting the node's free cores and finished merges every second. */
+  pilotMonitor: 'pilot-monitor',
+  /** In an edge node's system (EdgePilot): a scheduler (the master when this node has the most capacity, a warm standby otherwise). */
+  pilotScheduler: 'pilot-scheduler',
 } as const;

@@ -1,3 +1,4 @@
+import { runtimeDefaults } from '../../runtime/defaults.js';
 import type { Line } from './linear-regression.js';
 
 /**
@@ -36,4 +37,25 @@ export const pilotTimings = {
   deadlineSlackMs: 2000,
   /** Spare bandwidth reported by a node whose link is idle: the paper's 10 Gbps, in MB/s. */
   linkBandwidthMBps: 1250,
+  /**
+   * Largest merge (input bytes) offered to another node. A `run-job` and its
+   * answer each travel as one message, and the TCP transport refuses frames
+   * over `maxFrameBytes` (the message would be dropped and the merge redone
+   * here after its deadline): half of it leaves room for the envelope and an
+   * output a little larger than the inputs. Larger merges always run locally.
+   */
+  maxOffloadBytes: runtimeDefaults.maxFrameBytes / 2,
+} as const;
+
+/** EdgePilot inside an edge node (actors/edge/boot.ts). */
+export const pilotEdgeDefaults = {
+  /**
+   * A node without a configured tier runs at real speed with this many cores
+   * beyond its engine's merge concurrency: the model (EmulatedTier, the
+   * monitor) keeps one core for the LSM write path, so cores = merge
+   * concurrency alone would report no free core ever and take no merge.
+   */
+  writePathCores: 1,
+  /** Name of the default tier in reports and status. */
+  defaultTierName: 'host',
 } as const;

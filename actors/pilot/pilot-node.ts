@@ -33,6 +33,8 @@ export interface PilotNodeOptions {
   offload?: boolean;
   networkDelayMs?: (bytes: number) => number;
   monitorPeriodMs?: number;
+  /** Merges larger than this (input bytes) always run locally (a transport with a frame limit). */
+  maxOffloadBytes?: number;
   /** Passed through to the compaction actor (timeouts in tests). */
   compaction?: Partial<Pick<CompactionActorOptions, 'remoteTimeoutMs'>>;
 }
@@ -74,6 +76,7 @@ export function bootPilotNode(o: PilotNodeOptions): PilotNode {
           clock: o.system.clock,
           schedulers,
           compactionOf: (n) => o.refOf<CompactionRequest>(n, pathOf(n, 'compaction')),
+          ...(o.maxOffloadBytes !== undefined ? { maxOffloadBytes: o.maxOffloadBytes } : {}),
         });
   let monitorRef: ActorRef<MonitorMessage> | undefined;
   const compaction = o.system.spawn(

@@ -20,6 +20,8 @@ export interface PilotPlacementOptions {
   compactionOf: (node: string) => ActorRef<CompactionRequest>;
   placeTimeoutMs?: number;
   suspectMs?: number;
+  /** Merges with more input bytes run locally without asking (one message must carry them; default none). */
+  maxOffloadBytes?: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export function pilotPlacement(o: PilotPlacementOptions): CompactionPlacement & 
   const placement = async (input: { inputs: Uint8Array[] }): Promise<RemotePlacement | LocalPlacement> => {
     let sizeBytes = 0;
     for (const b of input.inputs) sizeBytes += b.byteLength;
+    if (o.maxOffloadBytes !== undefined && sizeBytes > o.maxOffloadBytes) return { local: true };
     for (const s of order) {
       if ((suspectUntil.get(s.node) ?? -Infinity) > o.clock.now()) continue;
       let reply: PlaceReply;

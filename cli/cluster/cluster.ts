@@ -2,6 +2,7 @@
 // worker threads of this process or as child processes, started in order,
 // supervised, and stopped cleanly. `edgekv up` and bench/ycsb use this.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { ClusterStatus } from '../../api/types.js';
 import { EdgeKVClient } from '../../api/client.js';
 import type { LogLevel } from '../../runtime/logger.js';
@@ -27,6 +28,8 @@ export interface ClusterOptions {
   /** Module exporting bootEdgeNode/bootGateway; default actors/edge/index.ts (env EDGEKV_BOOT_MODULE overrides, for tests). */
   bootModule?: string;
   logLevel?: LogLevel;
+  /** EdgePilot on the edge nodes (compaction offloading between them); default on, every node at real speed. `{ enabled: false }`: local merges only. */
+  pilot?: EdgePilotConfig;
   /** Restart a host that crashes (within the restart budget). Default true. */
   restart?: boolean;
   /** Progress lines for people. */
@@ -150,6 +153,7 @@ export class Cluster {
       joinVia,
       bootModule: this.options.bootModule ?? process.env.EDGEKV_BOOT_MODULE ?? defaultBootModule,
       logLevel: this.options.logLevel ?? cliDefaults.hostLogLevel,
+      ...(this.options.pilot !== undefined ? { pilot: this.options.pilot } : {}),
     };
   }
 

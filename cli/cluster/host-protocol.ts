@@ -3,7 +3,7 @@
 // start, stop, ready; the nodes' own traffic goes over the data plane
 // (MessagePorts between threads, TcpTransport between processes).
 import type { MessagePort } from 'node:worker_threads';
-import type { ClusterLayout } from '../../actors/edge/contract.js';
+import type { ClusterLayout, EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import type { HostPlan } from './layout.js';
 
@@ -19,6 +19,8 @@ export interface HostSpec {
   /** URL of the module exporting `bootEdgeNode` and `bootGateway` (actors/edge/index.ts unless a test says otherwise). */
   bootModule: string;
   logLevel: LogLevel;
+  /** Edge nodes: EdgePilot (compaction offloading); absent: on, every node at real speed. */
+  pilot?: EdgePilotConfig;
 }
 
 /** Processes: every host listens on its internal port and dials every peer, authenticated by the cluster secret. */

@@ -73,7 +73,12 @@ export class RunningHost {
         const gateway = await boot.bootGateway(system, { name: plan.name, layout: spec.layout, joinVia: spec.joinVia });
         return new RunningHost(logger, system, disconnect, gateway, undefined);
       }
-      const node = await boot.bootEdgeNode(system, { name: plan.name, layout: spec.layout, dataDir: join(spec.dataDir, plan.name) });
+      const node = await boot.bootEdgeNode(system, {
+        name: plan.name,
+        layout: spec.layout,
+        dataDir: join(spec.dataDir, plan.name),
+        ...(spec.pilot !== undefined ? { pilot: spec.pilot } : {}),
+      });
       const api = new ApiServer(node, system.log);
       try {
         await api.listen(spec.bindHost, plan.apiPort);
