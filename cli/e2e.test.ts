@@ -114,21 +114,28 @@ describe.skipIf(!realNodes)('a cluster of real nodes as worker threads (1 group 
     await cluster?.stop();
   });
 
-  it('elects a leader over the MessagePort mesh, serves both scopes, and keeps local keys across a restart', async () => {
+  it('elects a leader over the MessagePort mesh, serves both scopes, and keeps local keys across a restart (EdgePilot on, then off)', async () => {
     const dir = join(dataDir, 'threads');
     const basePort = await findFreePortRange(110);
-    const start = () => Cluster.start({ dataDir: dir, groups: 1, nodesPerGroup: 3, basePort, mode: 'threads' });
-    cluster = await start();
+    const start = (pilot: boolean) => Cluster.start({ dataDir: dir, groups: 1, nodesPerGroup: 3, basePort, mode: 'threads', pilot: { enabled: pilot } });
+    cluster = await start(true);
     const status = await cluster.waitReady(30_000);
     expect(status.groups[0]!.leader).toMatch(/^g1-n\d$/);
+    // EdgePilot runs on every edge node: each one's compaction actor answers over the MessagePort mesh (polled: a busy thread may miss one status).
+    let answered: string[] = [];
+    for (let i = 0; i < 20 && answered.length < 3; i++) {
+      answered = ((await client(cluster.endpoints).status()).compaction ?? []).map((n) => n.node).sort();
+    }
+    expect(answered).toEqual(['g1-n1', 'g1-n2', 'g1-n3']);
     const c = client(cluster.endpoints);
     await c.put('t-local', 'one');
     await c.put('t-global', 'two', { scope: 'global' });
     expect((await c.get('t-local'))?.toString()).toBe('one');
     expect((await c.get('t-global', { scope: 'global' }))?.toString()).toBe('two');
     await cluster.stop();
-    cluster = await start();
-    await cluster.waitReady(30_000);
+    cluster = await start(false);
+    const off = await cluster.waitReady(30_000);
+    expect(off.compaction).toBeUndefined(); // --pilot off reached every host: no pilot actors, no counters
     expect((await client(cluster.endpoints).get('t-local'))?.toString()).toBe('one');
     expect((await client(cluster.endpoints).get('t-global', { scope: 'global' }))?.toString()).toBe('two'); // one group: no range moves
     await cluster.stop();
