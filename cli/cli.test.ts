@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('edgekv (stand-in nodes)', () => {
   it('up prints the endpoints; put/get/range/del/status talk to it; Ctrl-C stops it with exit code 0', async () => {
     const basePort = await findFreePortRange(110);
-    const up = new UpProcess(dataDir, ['--groups', '1', '--nodes-per-group', '2', '--base-port', String(basePort), '--mode', 'processes'], env);
+    const up = new UpProcess(dataDir, ['--groups', '1', '--nodes-per-group', '2', '--base-port', String(basePort), '--mode', 'processes', '--pilot', 'off'], env);
     running.push(up);
     await up.waitFor(/edgekv up: ready; clients connect to/, 45_000);
     expect(up.lines.join('\n')).toContain(`127.0.0.1:${basePort}`);

@@ -129,10 +129,11 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
     rangeGet: (call, timeoutMs) => door.rangeGet(call, timeoutMs),
     rangeDelete: (call, timeoutMs) => door.rangeDelete(call, timeoutMs),
     status: async () => {
-      const status = await door.status();
-      if (pilot === undefined) return status;
+      if (pilot === undefined) return door.status();
+      // Asked alongside the ring and groups, so a dead node costs one status timeout, not two.
       const timeoutMs = hooks.tuning?.statusTimeoutMs ?? edgeDefaults.statusTimeoutMs;
-      return { ...status, compaction: await compactionStatus(system, config.layout, timeoutMs) };
+      const [status, compaction] = await Promise.all([door.status(), compactionStatus(system, config.layout, timeoutMs)]);
+      return { ...status, compaction };
     },
     close: async () => {
       if (closed) return;
