@@ -29,6 +29,25 @@ async function twoGroups(seed: number): Promise<SimCluster> {
   return c;
 }
 
+/** Three groups of three with all three gateways in the ring, stabilized. */
+async function threeGroups(seed: number): Promise<SimCluster> {
+  const c = new SimCluster({ seed, groups: [3, 3, 3] });
+  c.addGateway('g1');
+  await c.sim.runFor(500);
+  c.addGateway('g2', 'g1-gw');
+  c.addGateway('g3', 'g1-gw');
+  expect(await c.sim.runUntil(() => c.ringStable(['g1-gw', 'g2-gw', 'g3-gw']), 120_000)).toBe(true);
+  return c;
+}
+
+/** Writes keys[i] = `${prefix}${i}` in the global scope through `node`'s door, as client 'pre' from request id `firstId` on. */
+async function preload(c: SimCluster, node: string, keys: readonly string[], prefix = 'a', firstId = 1): Promise<void> {
+  const door = await c.door(node);
+  for (const [i, k] of keys.entries()) {
+    await c.must(door.put({ key: b(k), value: b(`${prefix}${i}`), scope: 'global', id: { clientId: 'pre', requestId: firstId + i } }, T));
+  }
+}
+
 describe('edge cluster in the simulator', () => {
   it('local keys stay in their group: any member of the group sees them, other groups do not', async () => {
     const c = await twoGroups(1);
@@ -149,8 +168,7 @@ describe('edge cluster: failures and ring changes', () => {
     c.addGateway('g2', 'g1-gw');
     expect(await c.sim.runUntil(() => c.ringStable(['g1-gw', 'g2-gw']), 60_000)).toBe(true);
     const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
-    const door = await c.door('g1-n2');
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    await preload(c, 'g1-n2', keys);
     const before = ['g1-gw', 'g2-gw'];
     for (const g of ['g1', 'g2']) expect(heldGlobal(c, g)).toEqual(keys.filter((k) => c.ownerGroup(b(k), before) === g).sort());
 
@@ -194,16 +212,10 @@ describe('edge cluster: failures and ring changes', () => {
   });
 
   it('a graceful gateway leave hands its keys to its successor\'s group', async () => {
-    const c = new SimCluster({ seed: 5, groups: [3, 3, 3] });
-    c.addGateway('g1');
-    await c.sim.runFor(500);
-    c.addGateway('g2', 'g1-gw');
-    c.addGateway('g3', 'g1-gw');
+    const c = await threeGroups(5);
     const all = ['g1-gw', 'g2-gw', 'g3-gw'];
-    expect(await c.sim.runUntil(() => c.ringStable(all), 120_000)).toBe(true);
     const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
-    const door = await c.door('g1-n1');
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    await preload(c, 'g1-n1', keys);
     const leaving = keys.filter((k) => c.ownerGroup(b(k), all) === 'g2');
     expect(leaving.length).toBeGreaterThan(0);
 
@@ -243,16 +255,10 @@ describe('edge cluster: failures and ring changes', () => {
 
 describe('edge cluster: a gateway that fails', () => {
   it('its successor recovers the failed gateway\'s range from that gateway\'s group (still alive)', async () => {
-    const c = new SimCluster({ seed: 6, groups: [3, 3, 3] });
-    c.addGateway('g1');
-    await c.sim.runFor(500);
-    c.addGateway('g2', 'g1-gw');
-    c.addGateway('g3', 'g1-gw');
+    const c = await threeGroups(6);
     const all = ['g1-gw', 'g2-gw', 'g3-gw'];
-    expect(await c.sim.runUntil(() => c.ringStable(all), 120_000)).toBe(true);
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
-    const door = await c.door('g1-n1');
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    await preload(c, 'g1-n1', keys);
     const orphaned = keys.filter((k) => c.ownerGroup(b(k), all) === 'g2');
     expect(orphaned.length).toBeGreaterThan(0);
     c.sim.crash('g2-gw');
@@ -276,15 +282,14 @@ describe('edge cluster: snapshots', () => {
     const c = new SimCluster({ seed: 7, groups: [3, 3], snapshotEveryEntries: 4 });
     c.addGateway('g1');
     await c.sim.runFor(500);
-    const door = await c.door('g1-n1');
     const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    await preload(c, 'g1-n1', keys);
     const lagging = c.layout.groups[0]!.members.find((m) => m !== c.leaderOf('g1') && m !== 'g1-n1')!;
     c.crash(lagging);
     // g2 joins: part of g1's range moves out (fence, copy, markMoved, purge: all while the member is down).
     c.addGateway('g2', 'g1-gw');
     expect(await c.sim.runUntil(() => c.ringStable(['g1-gw', 'g2-gw']), 60_000)).toBe(true);
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`b${i}`), scope: 'global', id: { clientId: 'pre', requestId: 100 + i } }, T));
+    await preload(c, 'g1-n1', keys, 'b', 100);
     await c.sim.runFor(3_000);
     c.restart(lagging);
     await c.sim.runFor(3_000);
@@ -304,16 +309,10 @@ describe('edge cluster: snapshots', () => {
 
 describe('edge cluster: concurrent leaves', () => {
   it('two neighbours leaving at once: every key ends in the last group, none lost', async () => {
-    const c = new SimCluster({ seed: 8, groups: [3, 3, 3] });
-    c.addGateway('g1');
-    await c.sim.runFor(500);
-    c.addGateway('g2', 'g1-gw');
-    c.addGateway('g3', 'g1-gw');
+    const c = await threeGroups(8);
     const all = ['g1-gw', 'g2-gw', 'g3-gw'];
-    expect(await c.sim.runUntil(() => c.ringStable(all), 120_000)).toBe(true);
     const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
-    const door = await c.door('g2-n1');
-    for (const [i, k] of keys.entries()) await c.must(door.put({ key: b(k), value: b(`a${i}`), scope: 'global', id: { clientId: 'pre', requestId: i + 1 } }, T));
+    await preload(c, 'g2-n1', keys);
     // g1's successor is g3 (ring order by SHA-1 of the names): both leave together.
     expect(c.gateways.get('g1-gw')!.status().successors[0]!.ref.address.system).toBe('g3-gw');
     const leaves = Promise.all([(await c.gatewayHandle('g1-gw')).leave(), (await c.gatewayHandle('g3-gw')).leave()]);
