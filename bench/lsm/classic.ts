@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
 import { SeededRandom } from '../../runtime/random.js';
-import { LatencyRecorder, makeKey, mixgraphKey, ValueSource, yieldTurn, type LsmBenchParams, type Workload, type WorkloadResult } from './workload.js';
+import { LatencyRecorder, makeKey, mixgraphKey, perSecond, ValueSource, workloadResult, yieldTurn, type LsmBenchParams, type Workload, type WorkloadResult } from './workload.js';
 
 type Db = ClassicLevel<Buffer, Buffer>;
 
@@ -45,7 +45,7 @@ async function run(db: Db, workload: Workload, p: LsmBenchParams): Promise<Workl
         await Promise.all(ps);
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.num, ops_per_sec: Math.round((p.num / elapsed) * 1000), ...lat.summary() };
+      return workloadResult(workload, p.num, elapsed, lat);
     }
     case 'readrandom': {
       const r = new SeededRandom(p.seed + 7);
@@ -61,7 +61,7 @@ async function run(db: Db, workload: Workload, p: LsmBenchParams): Promise<Workl
         for (const v of await Promise.all(ps)) if (v !== undefined) found++;
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.num, ops_per_sec: Math.round((p.num / elapsed) * 1000), found, ...lat.summary() };
+      return workloadResult(workload, p.num, elapsed, lat, { found });
     }
     case 'readwhilewriting': {
       const r = new SeededRandom(p.seed + 11);
@@ -91,14 +91,7 @@ async function run(db: Db, workload: Workload, p: LsmBenchParams): Promise<Workl
       const elapsed = performance.now() - t0;
       readerDone = true;
       await writer;
-      return {
-        workload,
-        ops: p.readWhileWritingOps,
-        ops_per_sec: Math.round((p.readWhileWritingOps / elapsed) * 1000),
-        writes_per_sec: Math.round((writes / elapsed) * 1000),
-        found,
-        ...lat.summary(),
-      };
+      return workloadResult(workload, p.readWhileWritingOps, elapsed, lat, { writes_per_sec: perSecond(writes, elapsed), found });
     }
     case 'mixgraph': {
       const r = new SeededRandom(p.seed + 17);
@@ -126,7 +119,7 @@ async function run(db: Db, workload: Workload, p: LsmBenchParams): Promise<Workl
         await Promise.all(ps);
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.mixOps, ops_per_sec: Math.round((p.mixOps / elapsed) * 1000), found: counts.found, extra: counts, ...lat.summary() };
+      return workloadResult(workload, p.mixOps, elapsed, lat, { found: counts.found, extra: counts });
     }
   }
 }

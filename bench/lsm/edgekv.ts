@@ -4,7 +4,7 @@ import { PoolService } from '../../runtime/pool.js';
 import { LsmEngine } from '../../storage/engine.js';
 import { NodeFileSystem } from '../../storage/fs-node.js';
 import { PoolJobRunner, STORAGE_POOL_TASKS } from '../../storage/job-runner.js';
-import { LatencyRecorder, makeKey, mixgraphKey, ValueSource, yieldTurn, type LsmBenchParams, type Workload, type WorkloadResult } from './workload.js';
+import { LatencyRecorder, makeKey, mixgraphKey, perSecond, ValueSource, workloadResult, yieldTurn, type LsmBenchParams, type Workload, type WorkloadResult } from './workload.js';
 
 /** Our engine as a node would run it: real disk, flushes and merges on piscina threads. */
 export async function runEdgekv(workload: Workload, p: LsmBenchParams, dir: string): Promise<WorkloadResult> {
@@ -59,7 +59,7 @@ async function run(e: LsmEngine, workload: Workload, p: LsmBenchParams): Promise
         for (let j = 0; j < n; j++) lat.add(done - submitted[j]!);
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.num, ops_per_sec: Math.round((p.num / elapsed) * 1000), ...lat.summary() };
+      return workloadResult(workload, p.num, elapsed, lat);
     }
     case 'readrandom': {
       const r = new SeededRandom(p.seed + 7);
@@ -72,7 +72,7 @@ async function run(e: LsmEngine, workload: Workload, p: LsmBenchParams): Promise
         lat.add(performance.now() - s);
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.num, ops_per_sec: Math.round((p.num / elapsed) * 1000), found, ...lat.summary() };
+      return workloadResult(workload, p.num, elapsed, lat, { found });
     }
     case 'readwhilewriting': {
       const r = new SeededRandom(p.seed + 11);
@@ -100,14 +100,7 @@ async function run(e: LsmEngine, workload: Workload, p: LsmBenchParams): Promise
       const elapsed = performance.now() - t0;
       readerDone = true;
       await writer;
-      return {
-        workload,
-        ops: p.readWhileWritingOps,
-        ops_per_sec: Math.round((p.readWhileWritingOps / elapsed) * 1000),
-        writes_per_sec: Math.round((writes / elapsed) * 1000),
-        found,
-        ...lat.summary(),
-      };
+      return workloadResult(workload, p.readWhileWritingOps, elapsed, lat, { writes_per_sec: perSecond(writes, elapsed), found });
     }
     case 'mixgraph': {
       const r = new SeededRandom(p.seed + 17);
@@ -143,7 +136,7 @@ async function run(e: LsmEngine, workload: Workload, p: LsmBenchParams): Promise
         }
       }
       const elapsed = performance.now() - t0;
-      return { workload, ops: p.mixOps, ops_per_sec: Math.round((p.mixOps / elapsed) * 1000), found: counts.found, extra: counts, ...lat.summary() };
+      return workloadResult(workload, p.mixOps, elapsed, lat, { found: counts.found, extra: counts });
     }
   }
 }

@@ -85,6 +85,21 @@ export interface WorkloadResult {
   extra?: Record<string, unknown>;
 }
 
+/** A run's report: `ops` done in `elapsedMs`, with its latency percentiles and any workload-specific fields. */
+export function workloadResult(
+  workload: string,
+  ops: number,
+  elapsedMs: number,
+  lat: LatencyRecorder,
+  fields: Pick<WorkloadResult, 'writes_per_sec' | 'found' | 'extra'> = {},
+): WorkloadResult {
+  return { workload, ops, ops_per_sec: perSecond(ops, elapsedMs), ...fields, ...lat.summary() };
+}
+
+export function perSecond(count: number, elapsedMs: number): number {
+  return Math.round((count / elapsedMs) * 1000);
+}
+
 export const WORKLOADS = ['fillrandom', 'readrandom', 'readwhilewriting', 'mixgraph'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
