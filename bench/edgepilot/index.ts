@@ -223,15 +223,20 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
     }
   };
 
+  /** The baseline (local compaction only) and EdgePilot on the same parameters, one after the other, reported side by side. */
+  const baselineVsPilot = async (experiment: string, p: ClusterParams): Promise<[ClusterResult, ClusterResult]> => {
+    const base = await runCluster('baseline', p);
+    table(base);
+    const pilot = await runCluster('edgepilot', p);
+    table(pilot);
+    for (const r of [base, pilot]) for (const n of r.nodes) emit(resultLine(experiment, r, n, p));
+    for (const l of ratioLines(experiment, base, pilot)) emit(l);
+    return [base, pilot];
+  };
+
   // 1. Three tiers.
   o.print(`# tiers: high/medium/low, fillrandom ${o.seconds}s per mode (tiers emulated)`);
-  const p3 = clusterParams(THREE, o.seconds, 11, o.rate);
-  const base3 = await runCluster('baseline', p3);
-  table(base3);
-  const pilot3 = await runCluster('edgepilot', p3);
-  table(pilot3);
-  for (const r of [base3, pilot3]) for (const n of r.nodes) emit(resultLine('tiers', r, n, p3));
-  for (const l of ratioLines('tiers', base3, pilot3)) emit(l);
+  const [base3, pilot3] = await baselineVsPilot('tiers', clusterParams(THREE, o.seconds, 11, o.rate));
   write('fig8-throughput.svg', throughputFigure('Fig. 8(a) FillRandom: normalised throughput', base3, pilot3));
   write('fig9-stall.svg', stallFigure('Fig. 9(a) FillRandom: write-stall duration', base3, pilot3));
   write('fig10-low-timeline.svg', timelineFigure('Fig. 10: low-1 throughput over time', base3.nodes[2]!, pilot3.nodes[2]!));
@@ -253,13 +258,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
 
   // 3. Six nodes.
   o.print(`# scale: six nodes (two per tier), ${o.seconds}s per mode`);
-  const p6 = clusterParams(SIX, o.seconds, 17, o.rate);
-  const base6 = await runCluster('baseline', p6);
-  table(base6);
-  const pilot6 = await runCluster('edgepilot', p6);
-  table(pilot6);
-  for (const r of [base6, pilot6]) for (const n of r.nodes) emit(resultLine('scale', r, n, p6));
-  for (const l of ratioLines('scale', base6, pilot6)) emit(l);
+  const [base6, pilot6] = await baselineVsPilot('scale', clusterParams(SIX, o.seconds, 17, o.rate));
   write('fig12-scale-throughput.svg', throughputFigure('Fig. 12: normalised throughput, six servers', base6, pilot6));
   write('fig13-scale-stall.svg', stallFigure('Fig. 13: write-stall duration, six servers', base6, pilot6));
 
