@@ -245,11 +245,8 @@ export class ActorSystem {
     return cell;
   }
 
+  /** Stops `cell` (its children first: `terminate` stops them through here). */
   stopCell(cell: ActorCell<unknown>): void {
-    for (const child of cell.children()) {
-      const childCell = this.cells.get(child.address.path);
-      if (childCell !== undefined) this.stopCell(childCell);
-    }
     const left = cell.terminate();
     this.cells.delete(cell.path);
     for (const envelope of left) {
