@@ -27,11 +27,6 @@ export class Dispatcher {
     }
   }
 
-  /** True while actors have work queued (the simulator uses it to know when a step is done). */
-  get busy(): boolean {
-    return this.pending;
-  }
-
   private readonly drain = (): void => {
     let handled = 0;
     while (this.head < this.queue.length) {
