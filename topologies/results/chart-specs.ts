@@ -1,0 +1,246 @@
+// The vega-lite specs of a run's plots, built from its records alone. Each
+// builder returns a spec, or the reason there is nothing to plot.
+import type { TopLevelSpec } from 'vega-lite';
+import type { EventRecord, PhaseRecord, RunRecord, TickRecord } from '../records.js';
+import { summarize } from './summary.js';
+
+export type ChartName = 'throughput' | 'latency' | 'stalls' | 'offload' | 'clients';
+export const CHART_NAMES: readonly ChartName[] = ['throughput', 'latency', 'stalls', 'offload', 'clients'];
+
+export type ChartSpec = { spec: TopLevelSpec } | { skip: string };
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const WIDTH = 640;
+const TIME_AXIS = 'time since the workload started (s)';
+
+interface Input {
+  topology: string;
+  variants: string[];
+  records: RunRecord[];
+}
+
+const ofType = <T extends RunRecord['type']>(records: RunRecord[], type: T) =>
+  records.filter((r): r is Extract<RunRecord, { type: T }> => r.type === type);
+
+const variantColor = (variants: string[]) => ({ field: 'variant', type: 'nominal' as const, title: 'variant', sort: variants });
+
+function eventLabel(e: EventRecord): string {
+  const detail = e.detail === '' ? '' : ` ${e.detail.length > 28 ? `${e.detail.slice(0, 28)}…` : e.detail}`;
+  return `${e.event}${detail}${e.ok ? '' : ' (failed)'}`;
+}
+
+/** Timeline events once per (time, label): the variants usually apply the same timeline. */
+function eventRows(events: EventRecord[], variants: string[]) {
+  const seen = new Map<string, { t: number; label: string; ok: boolean; variants: string[] }>();
+  for (const e of events) {
+    const label = eventLabel(e);
+    const key = `${e.t.toFixed(1)}|${label}`;
+    const row = seen.get(key) ?? { t: e.t, label, ok: e.ok, variants: [] };
+    row.variants.push(e.variant);
+    seen.set(key, row);
+  }
+  return [...seen.values()].map((r) => ({
+    t: r.t,
+    ok: r.ok,
+    label: variants.length > 1 && r.variants.length < variants.length ? `${r.label} [${r.variants.join(', ')}]` : r.label,
+  }));
+}
+
+function throughput({ topology, variants, records }: Input): ChartSpec {
+  const ticks = ofType(records, 'tick');
+  if (ticks.length === 0) return { skip: 'no tick records' };
+  const rows = ticks.map((r: TickRecord) => ({ variant: r.variant, phase: r.phase, t: r.t, opsPerSec: r.opsPerSec }));
+  const events = eventRows(ofType(records, 'event'), variants);
+  const layers: object[] = [
+    {
+      data: { values: rows },
+      mark: { type: 'line', strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 't', type: 'quantitative', title: TIME_AXIS },
+        y: { field: 'opsPerSec', type: 'quantitative', title: 'throughput (ops/s)' },
+        color: variantColor(variants),
+        detail: { field: 'phase', type: 'nominal' },
+      },
+    },
+  ];
+  if (events.length > 0) {
+    layers.push(
+      {
+        data: { values: events },
+        mark: { type: 'rule', strokeDash: [4, 3] },
+        encoding: {
+          x: { field: 't', type: 'quantitative' },
+          color: { condition: { test: '!datum.ok', value: '#c0392b' }, value: '#888888' },
+        },
+      },
+      {
+        data: { values: events },
+        mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, fontSize: 10 },
+        encoding: {
+          x: { field: 't', type: 'quantitative' },
+          y: { value: 0 },
+          text: { field: 'label', type: 'nominal' },
+          color: { condition: { test: '!datum.ok', value: '#c0392b' }, value: '#555555' },
+        },
+      },
+    );
+  }
+  return {
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `${topology}: throughput over time`, subtitle: events.length > 0 ? 'dashed lines: timeline events' : '' },
+      width: WIDTH,
+      height: 300,
+      layer: layers,
+    } as TopLevelSpec,
+  };
+}
+
+function latency({ topology, variants, records }: Input): ChartSpec {
+  const rows: Array<{ variant: string; phase: string; op: string; stat: string; t: number; ms: number }> = [];
+  for (const r of ofType(records, 'tick')) {
+    for (const [op, st] of Object.entries(r.byOp)) {
+      if (st === undefined || st.count <= 0) continue;
+      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p50', t: r.t, ms: st.p50Ms });
+      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p99', t: r.t, ms: st.p99Ms });
+    }
+  }
+  if (rows.length === 0) return { skip: 'no latency in the tick records' };
+  return {
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `${topology}: latency over time, per op type`, subtitle: 'solid: p50, dashed: p99' },
+      data: { values: rows },
+      facet: { row: { field: 'op', type: 'nominal', title: 'op type' } },
+      spec: {
+        width: WIDTH,
+        height: 160,
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x: { field: 't', type: 'quantitative', title: TIME_AXIS },
+          y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
+          color: variantColor(variants),
+          strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', sort: ['p50', 'p99'] },
+          detail: { field: 'phase', type: 'nominal' },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    } as TopLevelSpec,
+  };
+}
+
+function stalls({ topology, variants, records }: Input): ChartSpec {
+  const nodes = summarize(records).nodes.filter((n) => n.stallMs !== undefined);
+  if (nodes.length === 0) return { skip: 'no node records with stall time' };
+  const byCause = nodes.some((n) => n.stallByCause !== undefined && Object.values(n.stallByCause).some((v) => v > 0));
+  const rows: Array<{ variant: string; node: string; cause: string; seconds: number }> = [];
+  for (const n of nodes) {
+    if (!byCause) {
+      rows.push({ variant: n.variant, node: n.node, cause: 'stall', seconds: n.stallMs! / 1000 });
+      continue;
+    }
+    let rest = n.stallMs!;
+    for (const [cause, v] of Object.entries(n.stallByCause ?? {})) {
+      rows.push({ variant: n.variant, node: n.node, cause, seconds: v / 1000 });
+      rest -= v;
+    }
+    if (rest > 0.5) rows.push({ variant: n.variant, node: n.node, cause: 'other', seconds: rest / 1000 });
+  }
+  const y = { field: 'seconds', type: 'quantitative', title: 'write-stall time (s)', aggregate: 'sum' };
+  const spec = byCause
+    ? {
+        facet: { column: { field: 'variant', type: 'nominal', title: 'variant', sort: variants } },
+        spec: {
+          width: Math.max(120, 36 * new Set(rows.map((r) => r.node)).size),
+          height: 260,
+          mark: 'bar',
+          encoding: { x: { field: 'node', type: 'nominal', title: 'edge node' }, y, color: { field: 'cause', type: 'nominal', title: 'cause' } },
+        },
+      }
+    : {
+        width: Math.max(240, 48 * new Set(rows.map((r) => r.node)).size),
+        height: 260,
+        mark: 'bar',
+        encoding: {
+          x: { field: 'node', type: 'nominal', title: 'edge node' },
+          xOffset: { field: 'variant', type: 'nominal', sort: variants },
+          y,
+          color: variantColor(variants),
+        },
+      };
+  return {
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `${topology}: write-stall time per node`, subtitle: 'increase over the run' },
+      data: { values: rows },
+      ...spec,
+    } as TopLevelSpec,
+  };
+}
+
+function offload({ topology, variants, records }: Input): ChartSpec {
+  const nodes = summarize(records).nodes.filter((n) => n.compactions !== undefined);
+  if (nodes.length === 0) return { skip: 'no node records with compaction counts' };
+  const kinds: Array<'local' | 'offloaded' | 'received' | 'fallbacks'> = ['local', 'offloaded', 'received'];
+  if (nodes.some((n) => n.compactions!.fallbacks > 0)) kinds.push('fallbacks');
+  const rows = nodes.flatMap((n) => kinds.map((kind) => ({ variant: n.variant, node: n.node, kind, count: n.compactions![kind] })));
+  return {
+    spec: {
+      $schema: SCHEMA,
+      title: { text: `${topology}: compactions per node`, subtitle: 'local: merged on the node; offloaded: sent to a helper; received: merged for another node' },
+      data: { values: rows },
+      facet: { column: { field: 'variant', type: 'nominal', title: 'variant', sort: variants } },
+      spec: {
+        width: Math.max(160, 60 * new Set(rows.map((r) => r.node)).size),
+        height: 260,
+        mark: 'bar',
+        encoding: {
+          x: { field: 'node', type: 'nominal', title: 'edge node' },
+          xOffset: { field: 'kind', type: 'nominal', sort: kinds },
+          y: { field: 'count', type: 'quantitative', title: 'compactions' },
+          color: { field: 'kind', type: 'nominal', title: 'compaction', sort: kinds },
+        },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+/** Workloads run at more than one client count (in any variant). */
+export function sweptWorkloads(phases: PhaseRecord[]): string[] {
+  const counts = new Map<string, Set<number>>();
+  for (const p of phases) counts.set(p.workload, (counts.get(p.workload) ?? new Set()).add(p.clients));
+  return [...counts].filter(([, c]) => c.size > 1).map(([w]) => w);
+}
+
+function clients({ topology, variants, records }: Input): ChartSpec {
+  const phases = ofType(records, 'phase');
+  const swept = sweptWorkloads(phases);
+  if (swept.length === 0) return { skip: 'no workload ran at more than one client count' };
+  const rows = phases
+    .filter((p) => swept.includes(p.workload))
+    .map((p) => ({ series: variants.length > 1 ? `${p.workload} (${p.variant})` : p.workload, workload: p.workload, variant: p.variant, clients: p.clients, opsPerSec: p.opsPerSec }));
+  return {
+    spec: {
+      $schema: SCHEMA,
+      title: `${topology}: throughput against clients`,
+      width: WIDTH,
+      height: 300,
+      data: { values: rows },
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'clients', type: 'quantitative', title: 'clients', scale: { zero: false } },
+        y: { field: 'opsPerSec', type: 'quantitative', title: 'throughput (ops/s)' },
+        color: { field: 'series', type: 'nominal', title: variants.length > 1 ? 'workload (variant)' : 'workload' },
+      },
+    } as TopLevelSpec,
+  };
+}
+
+const BUILDERS: Record<ChartName, (input: Input) => ChartSpec> = { throughput, latency, stalls, offload, clients };
+
+/** Every chart's spec, or why it is skipped, in CHART_NAMES order. */
+export function chartSpecs(records: RunRecord[], topology: string): Array<{ name: ChartName } & ChartSpec> {
+  const variants: string[] = [];
+  for (const r of records) if (!variants.includes(r.variant)) variants.push(r.variant);
+  return CHART_NAMES.map((name) => ({ name, ...BUILDERS[name]({ topology, variants, records }) }));
+}
