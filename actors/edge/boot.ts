@@ -17,7 +17,7 @@ import type { ReplicatedKv } from '../raft/kv/kv-state-machine.js';
 import type { RaftMemberMessage } from '../raft/member-messages.js';
 import { RaftMember } from '../raft/member.js';
 import type { LogStore } from '../raft/storage.js';
-import { edgePaths, type BootEdgeNode, type BootGateway, type EdgeNodeConfig, type EdgeNodeHandle, type GatewayConfig, type GatewayHandle } from './contract.js';
+import { edgePaths, type BootEdgeNode, type BootGateway, type EdgeNodeConfig, type EdgeNodeHandle, type EdgeNodeMetrics, type GatewayConfig, type GatewayHandle } from './contract.js';
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
 import { EdgeStateMachine } from './edge-state-machine.js';
 import { LeaveFailedError } from './errors.js';
@@ -135,6 +135,21 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
       const [status, compaction] = await Promise.all([door.status(), compactionStatus(system, config.layout, timeoutMs)]);
       return { ...status, compaction };
     },
+    metrics: async () => {
+      const metrics: EdgeNodeMetrics = { node: config.name };
+      if (engine !== undefined) {
+        const stall = engine.stats().stall;
+        metrics.stall = { totalMs: stall.totalMs, byCauseMs: { ...stall.byCauseMs } };
+      }
+      if (pilot !== undefined) {
+        const own = await compactionStatus(system, { groups: [{ id: group.id, members: [config.name], gateway: group.gateway }] }, edgeDefaults.statusTimeoutMs);
+        const c = own[0];
+        if (c !== undefined) metrics.compactions = { local: c.local, offloaded: c.offloaded, received: c.received, fallbacks: c.fallbacks };
+        metrics.loadThreads = pilot.cpu.status().loadThreads;
+      }
+      return metrics;
+    },
+    setLoad: (threads) => pilot?.cpu.setLoadThreads(threads),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -57,9 +57,25 @@ export interface GatewayConfig {
   joinVia?: string;
 }
 
+/** One edge node's counters since it started, for topology runs (absent parts: not running here, e.g. no LSM engine or EdgePilot off). */
+export interface EdgeNodeMetrics {
+  node: string;
+  stall?: { totalMs: number; byCauseMs: Record<string, number> };
+  compactions?: { local: number; offloaded: number; received: number; fallbacks: number };
+  /** Co-located load (emulated busy cores) as last set. */
+  loadThreads?: number;
+}
+
 /** A running edge node: the API server serves its front door. */
 export interface EdgeNodeHandle extends FrontDoor {
   close(): Promise<void>;
+  metrics(): Promise<EdgeNodeMetrics>;
+  /**
+   * Co-located load (the EdgePilot paper's `stress` threads): that many of the
+   * node's emulated cores are busy, which its monitor reports and which slows
+   * its merges (see actors/pilot/emulated-tier.ts). Ignored without EdgePilot.
+   */
+  setLoad(threads: number): void;
 }
 
 export interface GatewayHandle {

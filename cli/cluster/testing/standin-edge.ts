@@ -59,6 +59,7 @@ export const bootEdgeNode: BootEdgeNode = async (system, config) => {
       throw new UnavailableError(`stand-in store on ${t.system}: ${(error as Error).message}`);
     }
   };
+  let load = 0;
   return {
     async get(call, timeoutMs) {
       const v = await ask<Uint8Array | null>(call.scope, { kind: 'get', key: call.key.toString('hex') }, timeoutMs);
@@ -110,6 +111,12 @@ export const bootEdgeNode: BootEdgeNode = async (system, config) => {
         })),
         groups,
       };
+    },
+    async metrics() {
+      return { node: config.name, loadThreads: load };
+    },
+    setLoad(threads) {
+      load = threads;
     },
     async close() {
       system.stop(system.ref(storePath));
