@@ -11,7 +11,9 @@ export type ChartSpec = { spec: TopLevelSpec } | { skip: string };
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 640;
+const HEIGHT = 300;
 const TIME_AXIS = 'time since the workload started (s)';
+const timeX = { field: 't', type: 'quantitative', title: TIME_AXIS };
 
 interface Input {
   topology: string;
@@ -29,21 +31,31 @@ function eventLabel(e: EventRecord): string {
   return `${e.event}${detail}${e.ok ? '' : ' (failed)'}`;
 }
 
-/** Timeline events once per (time, label): the variants usually apply the same timeline. */
+/** Timeline events once per time (the variants usually apply the same timeline); events at the same time share a label. */
 function eventRows(events: EventRecord[], variants: string[]) {
-  const seen = new Map<string, { t: number; label: string; ok: boolean; variants: string[] }>();
+  const byT = new Map<string, { t: number; ok: boolean; labels: Map<string, string[]> }>();
   for (const e of events) {
+    const key = e.t.toFixed(1);
+    const row = byT.get(key) ?? { t: e.t, ok: true, labels: new Map<string, string[]>() };
+    row.ok &&= e.ok;
     const label = eventLabel(e);
-    const key = `${e.t.toFixed(1)}|${label}`;
-    const row = seen.get(key) ?? { t: e.t, label, ok: e.ok, variants: [] };
-    row.variants.push(e.variant);
-    seen.set(key, row);
+    row.labels.set(label, [...(row.labels.get(label) ?? []), e.variant]);
+    byT.set(key, row);
   }
-  return [...seen.values()].map((r) => ({
+  return [...byT.values()].map((r) => ({
     t: r.t,
     ok: r.ok,
-    label: variants.length > 1 && r.variants.length < variants.length ? `${r.label} [${r.variants.join(', ')}]` : r.label,
+    label: [...r.labels]
+      .map(([label, vs]) => (variants.length > 1 && vs.length < variants.length ? `${label} [${vs.join(', ')}]` : label))
+      .join('; '),
   }));
+}
+
+/** Where each phase starts, once per (phase, start). */
+function phaseStarts(phases: PhaseRecord[]) {
+  const seen = new Map<string, { t: number; phase: string }>();
+  for (const p of phases) seen.set(`${p.phase}|${p.startT.toFixed(1)}`, { t: p.startT, phase: p.phase });
+  return [...seen.values()];
 }
 
 function throughput({ topology, variants, records }: Input): ChartSpec {
@@ -56,20 +68,31 @@ function throughput({ topology, variants, records }: Input): ChartSpec {
       data: { values: rows },
       mark: { type: 'line', strokeWidth: 1.5 },
       encoding: {
-        x: { field: 't', type: 'quantitative', title: TIME_AXIS },
+        x: timeX,
         y: { field: 'opsPerSec', type: 'quantitative', title: 'throughput (ops/s)' },
         color: variantColor(variants),
-        detail: { field: 'phase', type: 'nominal' },
       },
     },
   ];
+  const starts = phaseStarts(ofType(records, 'phase'));
+  if (starts.length > 0) {
+    // Under the lines.
+    layers.unshift(
+      { data: { values: starts }, mark: { type: 'rule', color: '#dddddd', strokeWidth: 2 }, encoding: { x: timeX } },
+      {
+        data: { values: starts },
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 3, dy: -3, fontSize: 10, fontStyle: 'italic', color: '#777777' },
+        encoding: { x: timeX, y: { value: HEIGHT }, text: { field: 'phase', type: 'nominal' } },
+      },
+    );
+  }
   if (events.length > 0) {
     layers.push(
       {
         data: { values: events },
         mark: { type: 'rule', strokeDash: [4, 3] },
         encoding: {
-          x: { field: 't', type: 'quantitative' },
+          x: timeX,
           color: { condition: { test: '!datum.ok', value: '#c0392b' }, value: '#888888' },
         },
       },
@@ -77,7 +100,7 @@ function throughput({ topology, variants, records }: Input): ChartSpec {
         data: { values: events },
         mark: { type: 'text', angle: 270, align: 'right', baseline: 'bottom', dx: -4, dy: -2, fontSize: 10 },
         encoding: {
-          x: { field: 't', type: 'quantitative' },
+          x: timeX,
           y: { value: 0 },
           text: { field: 'label', type: 'nominal' },
           color: { condition: { test: '!datum.ok', value: '#c0392b' }, value: '#555555' },
@@ -88,9 +111,9 @@ function throughput({ topology, variants, records }: Input): ChartSpec {
   return {
     spec: {
       $schema: SCHEMA,
-      title: { text: `${topology}: throughput over time`, subtitle: events.length > 0 ? 'dashed lines: timeline events' : '' },
+      title: { text: `${topology}: throughput over time`, subtitle: events.length > 0 ? 'dashed lines: timeline events (red: failed); grey: phase starts' : 'grey lines: phase starts' },
       width: WIDTH,
-      height: 300,
+      height: HEIGHT,
       layer: layers,
     } as TopLevelSpec,
   };
@@ -187,7 +210,7 @@ function offload({ topology, variants, records }: Input): ChartSpec {
   return {
     spec: {
       $schema: SCHEMA,
-      title: { text: `${topology}: compactions per node`, subtitle: 'local: merged on the node; offloaded: sent to a helper; received: merged for another node' },
+      title: { text: `${topology}: compactions per node`, subtitle: ['local: merged on the node itself; offloaded: sent to another node;', 'received: merged for another node (increase over the run)'] },
       data: { values: rows },
       facet: { column: { field: 'variant', type: 'nominal', title: 'variant', sort: variants } },
       spec: {
@@ -228,9 +251,9 @@ function clients({ topology, variants, records }: Input): ChartSpec {
       data: { values: rows },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'clients', type: 'quantitative', title: 'clients', scale: { zero: false } },
+        x: { field: 'clients', type: 'quantitative', title: 'clients', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'opsPerSec', type: 'quantitative', title: 'throughput (ops/s)' },
-        color: { field: 'series', type: 'nominal', title: variants.length > 1 ? 'workload (variant)' : 'workload' },
+        color: { field: 'series', type: 'nominal', title: variants.length > 1 ? 'workload (variant)' : 'workload', sort: [...new Set(rows.map((r) => r.series))] },
       },
     } as TopLevelSpec,
   };

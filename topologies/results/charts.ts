@@ -71,7 +71,8 @@ export async function renderResults(dir: string): Promise<RenderedResults> {
   const lines = resultLines(data);
   const jsonFile = join(dir, 'summary.json');
   const mdFile = join(dir, 'summary.md');
-  writeFileSync(jsonFile, `${JSON.stringify({ ...data, resultLines: lines, charts: charts.files.filter((f) => f.endsWith('.svg')).map((f) => basename(f)) }, null, 1)}\n`);
-  writeFileSync(mdFile, formatSummaryMarkdown(data));
+  const svgs = charts.files.filter((f) => f.endsWith('.svg')).map((f) => basename(f));
+  writeFileSync(jsonFile, `${JSON.stringify({ ...data, charts: svgs, resultLines: lines }, null, 1)}\n`);
+  writeFileSync(mdFile, formatSummaryMarkdown(data, svgs));
   return { files: [...charts.files, jsonFile, mdFile], summary: formatSummary(data), resultLines: lines, data };
 }

@@ -123,10 +123,11 @@ function mdTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** summary.md: the same tables in markdown. */
-export function formatSummaryMarkdown(s: RunSummary): string {
+/** summary.md: the same tables in markdown, then the plots (SVG file names in the same directory). */
+export function formatSummaryMarkdown(s: RunSummary, charts: string[] = []): string {
   const parts = [`# ${s.topology}`, header(s).join('  \n')];
   for (const sec of sections(s)) parts.push(`## ${sec.title}\n\n${mdTable(sec.header, sec.rows)}`);
+  if (charts.length > 0) parts.push(`## Plots\n\n${charts.map((c) => `![${c.replace(/\.svg$/, '')}](${c})`).join('\n\n')}`);
   if (s.phases.length === 0) parts.push('(no phase finished: no phase records)');
   if (s.notes.length > 0) parts.push(`## Notes\n\n${s.notes.map((n) => `- ${n}`).join('\n')}`);
   return `${parts.join('\n\n')}\n`;

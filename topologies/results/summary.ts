@@ -120,7 +120,7 @@ function phaseSummary(p: PhaseRecord): PhaseSummary {
 
 function nodeSummary(variant: string, node: string, recs: NodeRecord[]): NodeSummary {
   const sorted = [...recs].sort((a, b) => a.t - b.t);
-  const out: NodeSummary = { variant, node, samples: sorted.length, downSamples: sorted.filter((r) => !r.up || r.stallMs === undefined && r.compactions === undefined).length };
+  const out: NodeSummary = { variant, node, samples: sorted.length, downSamples: sorted.filter((r) => !r.up || (r.stallMs === undefined && r.compactions === undefined)).length };
   const stall = sorted.filter((r) => r.stallMs !== undefined);
   if (stall.length > 0) out.stallMs = increase(stall.map((r) => r.stallMs!));
   const withCauses = sorted.filter((r) => r.stallByCause !== undefined);
