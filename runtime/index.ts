@@ -11,7 +11,19 @@ export { ConsoleLogger, MemoryLogger, type Logger, type LogLevel } from './logge
 export type { MailboxOptions, OverflowPolicy } from './mailbox.js';
 export { RealRandom, SeededRandom, type Random } from './random.js';
 export { decode, encode } from './codec.js';
-export { Router, decodeBatch, EnvelopeBatch, type Link, type RouterStats } from './router.js';
+export { Router, decodeBatch, EnvelopeBatch, type Link, type LinkShaper, type RouterStats } from './router.js';
+export {
+  LinkEmulator,
+  LinkSchedule,
+  InvalidLinkShapeError,
+  checkLinkShape,
+  linkPeerOf,
+  type LinkAdmission,
+  type LinkDropReason,
+  type LinkEmulatorOptions,
+  type LinkPeerStats,
+  type LinkShape,
+} from './link-emulation.js';
 export { WorkerLink } from './worker-link.js';
 export { WorkerHost, type WorkerHostOptions } from './worker-host.js';
 export type { ActorFactory, SpawnSpec, WorkerControl, WorkerStats } from './worker-control.js';

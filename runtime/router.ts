@@ -16,6 +16,19 @@ export interface Link {
   close(): void;
 }
 
+/**
+ * Something that sits between `Router.send` and the link (link emulation,
+ * `link-emulation.ts`). `send` gets every envelope that has a route, with the
+ * link it would take, and returns what `Router.send` returns: false makes the
+ * system dead-letter the envelope and fail its ask at once, true means taken
+ * (sent, held for later, or lost on purpose).
+ */
+export interface LinkShaper {
+  send(envelope: RemoteEnvelope, link: Link): boolean;
+  /** The router is closing: drop whatever is held and stop every timer. */
+  close(): void;
+}
+
 export interface RouterStats {
   /** Envelopes that arrived for another system and were passed on (a relay hop). */
   forwarded: number;
@@ -39,6 +52,7 @@ export class Router implements RemoteRouter {
   /** Every link that can reach a system (two nodes may dial each other); when the active one goes, the previous takes over. */
   private readonly candidates = new Map<string, Link[]>();
   private defaultLink: Link | undefined;
+  private shaper: LinkShaper | undefined;
   private forwarded = 0;
   private delivered = 0;
 
@@ -91,10 +105,25 @@ export class Router implements RemoteRouter {
     return this.defaultLink;
   }
 
+  /**
+   * Puts `shaper` (or nothing) between `send` and the links. A `LinkEmulator`
+   * calls this itself. Relayed envelopes go through `send` too, so they are
+   * shaped like the system's own.
+   */
+  setShaper(shaper: LinkShaper | undefined): void {
+    this.shaper = shaper;
+  }
+
+  get currentShaper(): LinkShaper | undefined {
+    return this.shaper;
+  }
+
   send(envelope: RemoteEnvelope): boolean {
     if (envelope.to.system === this.system.name) return false;
     const link = this.routeFor(envelope.to.system);
-    return link === undefined ? false : link.send(envelope);
+    if (link === undefined) return false;
+    const shaper = this.shaper;
+    return shaper === undefined ? link.send(envelope) : shaper.send(envelope, link);
   }
 
   /**
@@ -136,8 +165,11 @@ export class Router implements RemoteRouter {
     return { forwarded: this.forwarded, delivered: this.delivered, routes: [...this.routes.keys()], hasDefault: this.defaultLink !== undefined };
   }
 
-  /** Closes every link and forgets every route. */
+  /** Closes every link and forgets every route (and the shaper, which drops what it held). */
   close(): void {
+    const shaper = this.shaper;
+    this.shaper = undefined;
+    shaper?.close();
     const links = new Set<Link>([...this.candidates.values()].flat());
     if (this.defaultLink !== undefined) links.add(this.defaultLink);
     this.routes.clear();
