@@ -2,16 +2,16 @@
 // worker threads of this process or as child processes, started in order,
 // supervised, and stopped cleanly. `edgekv up` and bench/ycsb use this.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { EdgePilotConfig } from '../../actors/edge/contract.js';
+import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { ClusterStatus } from '../../api/types.js';
 import { EdgeKVClient } from '../../api/client.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError } from '../errors.js';
 import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
-import type { HostSpec } from './host-protocol.js';
+import type { HostSpec, LinkTable, TcpWiring } from './host-protocol.js';
 import { startProcessHost, startThreadHost, type HostExit, type HostHandle } from './hosts.js';
-import { endpointsOf, type ClusterPlan, type HostPlan } from './layout.js';
+import { endpointsOf, type ClusterPlan, type HostPlan, type Placement } from './layout.js';
 import { checkPortsFree } from './ports.js';
 
 export type HostMode = 'threads' | 'processes';
@@ -34,6 +34,14 @@ export interface ClusterOptions {
   restart?: boolean;
   /** Progress lines for people. */
   out?: (line: string) => void;
+  /** A layout of its own (a topology's) instead of groups × nodes per group. */
+  layout?: ClusterLayout;
+  /** Thread or process per host name (a topology's); others follow `mode`. */
+  placements?: Record<string, Placement>;
+  /** Emulated links per host: host name → (peer → shape). */
+  links?: Record<string, LinkTable>;
+  /** Gateways not started with the cluster (a topology's `gateway-join` events start them). */
+  lateGateways?: string[];
 }
 
 const defaultBootModule = new URL('../../actors/edge/index.ts', import.meta.url).href;
@@ -44,16 +52,20 @@ function describeExit(exit: HostExit): string {
   return exit.signal !== null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-/** Every group has a leader and every gateway is on the ring. */
-export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: ClusterStatus): string[] {
+/** Every group has a leader and every gateway (but those left out) is on the ring. */
+export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: ClusterStatus, offRing: ReadonlySet<string> = new Set()): string[] {
   const gaps: string[] = [];
   for (const group of plan.layout.groups) {
     const seen = status.groups.find((g) => g.group === group.id);
     if (seen?.leader === undefined || seen.leader === null) gaps.push(`${group.id} has no leader`);
   }
   const onRing = new Set(status.ring.map((r) => r.gateway));
-  for (const group of plan.layout.groups) if (!onRing.has(group.gateway)) gaps.push(`${group.gateway} is not on the ring`);
+  for (const group of plan.layout.groups) if (!offRing.has(group.gateway) && !onRing.has(group.gateway)) gaps.push(`${group.gateway} is not on the ring`);
   return gaps;
+}
+
+function placementOf(plan: HostPlan, mode: HostMode): Placement {
+  return plan.placement ?? (mode === 'threads' ? 'thread' : 'process');
 }
 
 export class Cluster {
@@ -61,6 +73,10 @@ export class Cluster {
   /** Hosts that said ready and have not exited since. */
   private readonly live = new Set<string>();
   private readonly restarts = new Map<string, number[]>();
+  /** Hosts down on purpose (crashed or left by a topology's timeline): the supervisor leaves them down. */
+  private readonly held = new Set<string>();
+  private links: Record<string, LinkTable>;
+  private readonly loads = new Map<string, number>();
   private stopping: Promise<void> | undefined;
   private readonly out: (line: string) => void;
   readonly endpoints: string[];
@@ -76,6 +92,8 @@ export class Cluster {
   ) {
     this.out = options.out ?? (() => undefined);
     this.endpoints = endpointsOf(plan);
+    this.links = options.links ?? {};
+    for (const gw of options.lateGateways ?? []) this.held.add(gw);
   }
 
   /** Starts every host (edge nodes together, then gateways one at a time so each joins a settled ring); resolves once all serve. */
@@ -87,13 +105,17 @@ export class Cluster {
       host: options.host,
       basePort: options.basePort,
       internalBasePort: options.internalBasePort,
+      ...(options.layout !== undefined ? { layout: options.layout } : {}),
+      ...(options.placements !== undefined ? { placements: options.placements } : {}),
     });
     claimRunFile(options.dataDir, { pid: process.pid, mode, startedAt: new Date().toISOString(), hosts: {} });
     let cluster: Cluster | undefined;
     try {
       await checkPortsFree(plan.host, [
         ...plan.hosts.flatMap((h) => (h.role === 'edge' ? [{ port: h.apiPort, purpose: `gRPC of ${h.name}` }] : [])),
-        ...(mode === 'processes' ? plan.hosts.map((h) => ({ port: h.internalPort, purpose: `internal port of ${h.name}` })) : []),
+        ...(plan.hosts.some((h) => placementOf(h, mode) === 'process')
+          ? plan.hosts.map((h) => ({ port: h.internalPort, purpose: `internal port of ${h.name}` }))
+          : []),
       ]);
       writeClusterFile(options.dataDir, plan);
       const secret = loadOrCreateSecret(options.dataDir);
@@ -121,7 +143,7 @@ export class Cluster {
       while (Date.now() < giveUpAt && this.stopping === undefined) {
         try {
           const status = await client.status();
-          const gaps = readinessGaps(this.plan, status);
+          const gaps = readinessGaps(this.plan, status, this.held);
           if (gaps.length === 0) return status;
           last = gaps.join(', ');
         } catch (error) {
@@ -154,13 +176,27 @@ export class Cluster {
       bootModule: this.options.bootModule ?? process.env.EDGEKV_BOOT_MODULE ?? defaultBootModule,
       logLevel: this.options.logLevel ?? cliDefaults.hostLogLevel,
       ...(this.options.pilot !== undefined ? { pilot: this.options.pilot } : {}),
+      ...(this.links[plan.name] !== undefined ? { links: this.links[plan.name] } : {}),
+    };
+  }
+
+  private placement(plan: HostPlan): Placement {
+    return placementOf(plan, this.mode);
+  }
+
+  /** TCP wiring to `peers` (every other host for a process; the process peers for a thread). */
+  private tcpWiring(self: HostPlan, peers: HostPlan[]): TcpWiring {
+    return {
+      secret: this.secret,
+      peers: peers.filter((h) => h.name !== self.name).map((h) => ({ name: h.name, address: `${this.plan.host}:${h.internalPort}` })),
     };
   }
 
   /** Threads: a full mesh of direct MessageChannels, made up front so a message to a thread still starting waits in its port. */
   private meshPorts(): Map<string, Record<string, MessagePort>> {
-    const ports = new Map<string, Record<string, MessagePort>>(this.plan.hosts.map((h) => [h.name, {}]));
-    const names = this.plan.hosts.map((h) => h.name);
+    const threads = this.plan.hosts.filter((h) => this.placement(h) === 'thread');
+    const ports = new Map<string, Record<string, MessagePort>>(threads.map((h) => [h.name, {}]));
+    const names = threads.map((h) => h.name);
     for (let i = 0; i < names.length; i++) {
       for (let j = i + 1; j < names.length; j++) {
         const channel = new MessageChannel();
@@ -174,22 +210,22 @@ export class Cluster {
   private launch(plan: HostPlan, joinVia: string | undefined, threadPorts?: Record<string, MessagePort>): HostHandle {
     const spec = this.spec(plan, joinVia);
     let handle: HostHandle;
-    if (this.mode === 'processes') {
-      const peers = this.plan.hosts.filter((h) => h.name !== plan.name).map((h) => ({ name: h.name, address: `${this.plan.host}:${h.internalPort}` }));
-      handle = startProcessHost(spec, { secret: this.secret, peers });
+    if (this.placement(plan) === 'process') {
+      handle = startProcessHost(spec, this.tcpWiring(plan, this.plan.hosts));
     } else {
       let ports = threadPorts;
       if (ports === undefined) {
-        // A restarted thread: fresh channels to every live peer.
+        // A thread started late or again: fresh channels to every thread peer (a peer started later gets one then).
         ports = {};
         for (const [peer, other] of this.hosts) {
-          if (peer === plan.name) continue;
+          if (peer === plan.name || other.link === undefined) continue;
           const channel = new MessageChannel();
-          other.link?.(plan.name, channel.port1);
+          other.link(plan.name, channel.port1);
           ports[peer] = channel.port2;
         }
       }
-      handle = startThreadHost(spec, ports);
+      const processes = this.plan.hosts.filter((h) => this.placement(h) === 'process');
+      handle = startThreadHost(spec, ports, processes.length > 0 ? this.tcpWiring(plan, processes) : undefined);
     }
     this.hosts.set(plan.name, handle);
     void handle.ready.then(
@@ -206,8 +242,8 @@ export class Cluster {
   private async startAll(): Promise<void> {
     const mesh = this.mode === 'threads' ? this.meshPorts() : undefined;
     const edges = this.plan.hosts.filter((h) => h.role === 'edge');
-    const gateways = this.plan.hosts.filter((h) => h.role === 'gateway');
-    this.out(`starting ${edges.length} edge nodes (${this.mode})...`);
+    const gateways = this.plan.hosts.filter((h) => h.role === 'gateway' && !this.held.has(h.name));
+    this.out(`starting ${edges.length} edge nodes (${this.describePlacement()})...`);
     const started = edges.map((h) => this.launch(h, undefined, mesh?.get(h.name)));
     await this.readyAll(started);
     const first = gateways[0]?.name;
@@ -233,6 +269,93 @@ export class Cluster {
     }
   }
 
+  private describePlacement(): string {
+    const threads = this.plan.hosts.filter((h) => this.placement(h) === 'thread').length;
+    if (threads === 0) return 'processes';
+    if (threads === this.plan.hosts.length) return 'threads';
+    return `${threads} threads, ${this.plan.hosts.length - threads} processes`;
+  }
+
+  private hostPlan(name: string): HostPlan {
+    const plan = this.plan.hosts.find((h) => h.name === name);
+    if (plan === undefined) throw new HostFailedError(name, 'no such host in this cluster');
+    return plan;
+  }
+
+  /** A live gateway other than `name` to join the ring through. */
+  private joinViaFor(name: string): string | undefined {
+    return this.plan.layout.groups.map((g) => g.gateway).find((gw) => gw !== name && this.live.has(gw));
+  }
+
+  /** Crashes a host (SIGKILL, or an abrupt thread terminate); it stays down until `restart`. */
+  async crash(name: string): Promise<void> {
+    const handle = this.hosts.get(name);
+    this.hostPlan(name);
+    this.held.add(name);
+    if (handle === undefined || !this.live.has(name)) return;
+    handle.kill();
+    await handle.exited;
+  }
+
+  /** Starts a host that was crashed (or a late gateway); resolves once it serves. */
+  async restart(name: string): Promise<void> {
+    const plan = this.hostPlan(name);
+    if (this.live.has(name)) throw new HostFailedError(name, 'is already running');
+    this.held.delete(name);
+    const handle = this.launch(plan, plan.role === 'gateway' ? this.joinViaFor(name) : undefined);
+    await this.readyAll([handle]);
+    const load = this.loads.get(name);
+    if (load !== undefined) handle.send({ type: 'load', threads: load });
+    this.saveRunFile();
+  }
+
+  /** A gateway (not on the ring) joins it. */
+  joinGateway(name: string): Promise<void> {
+    if (this.hostPlan(name).role !== 'gateway') return Promise.reject(new HostFailedError(name, 'is not a gateway'));
+    return this.restart(name);
+  }
+
+  /** A gateway leaves the ring gracefully (its range moves to its successor's group), then stops. */
+  async leaveGateway(name: string, timeoutMs: number = cliDefaults.hostStartTimeoutMs): Promise<void> {
+    const handle = this.hosts.get(name);
+    if (this.hostPlan(name).role !== 'gateway') throw new HostFailedError(name, 'is not a gateway');
+    if (handle === undefined || !this.live.has(name)) throw new HostFailedError(name, 'is not running');
+    this.held.add(name);
+    handle.send({ type: 'leave' });
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([
+      handle.stopped.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    await handle.stop(cliDefaults.hostStopTimeoutMs);
+    if (!settled) throw new HostFailedError(name, `did not finish leaving within ${timeoutMs} ms (stopped)`);
+  }
+
+  /** Replaces every host's emulated links (host → peer → shape); hosts started later get theirs at start. */
+  setLinks(links: Record<string, LinkTable>): void {
+    this.links = links;
+    for (const [name, handle] of this.hosts) if (this.live.has(name)) handle.send({ type: 'links', links: links[name] ?? {} });
+  }
+
+  /** Co-located load on an edge node (kept across its restarts). */
+  setLoad(name: string, threads: number): void {
+    if (this.hostPlan(name).role !== 'edge') throw new HostFailedError(name, 'co-located load applies to edge nodes');
+    this.loads.set(name, threads);
+    if (this.live.has(name)) this.hosts.get(name)!.send({ type: 'load', threads });
+  }
+
+  /** An edge node's counters; rejects when it is down or does not answer in time. */
+  metrics(name: string, timeoutMs: number): Promise<EdgeNodeMetrics> {
+    const handle = this.hosts.get(name);
+    if (handle === undefined || !this.live.has(name)) return Promise.reject(new HostFailedError(name, 'is down'));
+    return handle.metrics(timeoutMs);
+  }
+
+  isUp(name: string): boolean {
+    return this.live.has(name);
+  }
+
   private saveRunFile(): void {
     if (this.stopping !== undefined) return;
     updateRunFile(this.dataDir, { pid: process.pid, mode: this.mode, startedAt: new Date().toISOString(), hosts: this.pids() });
@@ -240,7 +363,7 @@ export class Cluster {
 
   /** Supervisor (OTP one_for_one with a restart budget): a host that exits on its own is started again. */
   private async onExit(plan: HostPlan, handle: HostHandle, exit: HostExit): Promise<void> {
-    if (this.stopping !== undefined || this.hosts.get(plan.name) !== handle) return;
+    if (this.stopping !== undefined || this.hosts.get(plan.name) !== handle || this.held.has(plan.name)) return;
     let wasReady = false;
     await handle.ready.then(
       () => (wasReady = true),
@@ -257,10 +380,8 @@ export class Cluster {
     }
     this.restarts.set(plan.name, [...recent, now]);
     await sleep(cliDefaults.restartDelayMs);
-    if (this.stopping !== undefined) return;
-    const joinVia =
-      plan.role === 'gateway' ? this.plan.layout.groups.map((g) => g.gateway).find((gw) => gw !== plan.name && this.live.has(gw)) : undefined;
-    const next = this.launch(plan, joinVia);
+    if (this.stopping !== undefined || this.held.has(plan.name)) return;
+    const next = this.launch(plan, plan.role === 'gateway' ? this.joinViaFor(plan.name) : undefined);
     try {
       await this.readyAll([next]);
       this.out(`${plan.name} restarted (pid ${next.pid})`);

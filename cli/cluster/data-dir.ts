@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { join } from 'node:path';
 import { cliDefaults, dataFiles } from '../defaults.js';
 import { ClusterRunningError, DataDirError, LayoutMismatchError } from '../errors.js';
-import { describeLayout, endpointsOf, layoutOf, planCluster, type ClusterPlan, type PlanOptions } from './layout.js';
+import { describeClusterLayout, describeLayout, endpointsOf, layoutOf, planCluster, type ClusterPlan, type PlanOptions } from './layout.js';
 
 export interface ClusterFile {
   version: 1;
@@ -61,18 +61,25 @@ export function readClusterFile(dataDir: string): ClusterFile | undefined {
  */
 export function resolvePlan(dataDir: string, requested: Partial<PlanOptions>): { plan: ClusterPlan; existing: boolean } {
   const saved = readClusterFile(dataDir);
-  const groups = requested.groups ?? saved?.groups ?? cliDefaults.groups;
-  const nodesPerGroup = requested.nodesPerGroup ?? saved?.nodesPerGroup ?? cliDefaults.nodesPerGroup;
-  if (saved !== undefined && (groups !== saved.groups || nodesPerGroup !== saved.nodesPerGroup)) {
-    throw new LayoutMismatchError(dataDir, describeLayout(saved.groups, saved.nodesPerGroup), describeLayout(groups, nodesPerGroup));
+  let layout = requested.layout;
+  if (layout === undefined) {
+    const groups = requested.groups ?? saved?.groups ?? cliDefaults.groups;
+    const nodesPerGroup = requested.nodesPerGroup ?? saved?.nodesPerGroup ?? cliDefaults.nodesPerGroup;
+    if (saved !== undefined && (groups !== saved.groups || nodesPerGroup !== saved.nodesPerGroup)) {
+      throw new LayoutMismatchError(dataDir, describeClusterLayout(saved.layout), describeLayout(groups, nodesPerGroup));
+    }
+    // A data directory made from a topology keeps its own layout.
+    layout = saved?.layout ?? layoutOf(groups, nodesPerGroup);
   }
-  if (saved !== undefined && JSON.stringify(saved.layout) !== JSON.stringify(layoutOf(groups, nodesPerGroup))) {
-    throw new LayoutMismatchError(dataDir, 'a layout this version of edgekv does not name the same way', describeLayout(groups, nodesPerGroup));
+  if (saved !== undefined && JSON.stringify(saved.layout) !== JSON.stringify(layout)) {
+    throw new LayoutMismatchError(dataDir, describeClusterLayout(saved.layout), describeClusterLayout(layout));
   }
   const basePort = requested.basePort ?? saved?.basePort ?? cliDefaults.basePort;
   const plan = planCluster({
-    groups,
-    nodesPerGroup,
+    groups: layout.groups.length,
+    nodesPerGroup: Math.max(...layout.groups.map((g) => g.members.length)),
+    layout,
+    ...(requested.placements !== undefined ? { placements: requested.placements } : {}),
     host: requested.host ?? saved?.host ?? cliDefaults.host,
     basePort,
     internalBasePort:

@@ -22,12 +22,42 @@ function tcpWire(spec: HostSpec, wiring: TcpWiring): Wire {
   };
 }
 
-function threadWire(ports: Record<string, MessagePort>, onRouter: (router: Router) => void): Wire {
+function threadWire(spec: HostSpec, ports: Record<string, MessagePort>, tcp: TcpWiring | undefined, onRouter: (router: Router) => void): Wire {
   return async (router: Router) => {
     for (const [peer, port] of Object.entries(ports)) router.addRoute(peer, new WorkerLink(router, port, `thread ${peer}`));
+    // Peers that are processes (a topology mixing placements) are reached over TCP.
+    const closeTcp = tcp !== undefined ? await tcpWire(spec, tcp)(router) : undefined;
     onRouter(router);
-    return async () => router.close();
+    return async () => {
+      await closeTcp?.();
+      router.close();
+    };
   };
+}
+
+/** Control messages beyond start/stop/link: links, load, metrics, leave. */
+function control(host: RunningHost | undefined, name: string, m: ToHost, send: (m: FromHost) => void, stop: () => void): void {
+  if (host === undefined) {
+    if (m.type === 'metrics') send({ type: 'metrics', name, id: m.id, error: 'not started yet' });
+    return;
+  }
+  try {
+    if (m.type === 'links') host.setLinks(m.links);
+    else if (m.type === 'load') host.setLoad(m.threads);
+    else if (m.type === 'metrics') {
+      host.metrics().then(
+        (metrics) => send({ type: 'metrics', name, id: m.id, metrics }),
+        (error: unknown) => send({ type: 'metrics', name, id: m.id, error: describe(error) }),
+      );
+    } else if (m.type === 'leave') {
+      host.leave().then(stop, (error: unknown) => {
+        host.system.log.log('error', 'leave failed', { error: describe(error) });
+        stop();
+      });
+    }
+  } catch (error) {
+    host.system.log.log('error', `${m.type} failed`, { error: describe(error) });
+  }
 }
 
 function describe(error: unknown): string {
@@ -52,10 +82,11 @@ async function runInThread(): Promise<void> {
   };
   port.on('message', (m: ToHost) => {
     if (m.type === 'stop') void stop();
-    else if (m.type === 'link' && router !== undefined) router.addRoute(m.peer, new WorkerLink(router, m.port, `thread ${m.peer}`));
+    else if (m.type === 'link') router?.addRoute(m.peer, new WorkerLink(router, m.port, `thread ${m.peer}`));
+    else control(host, name, m, send, () => void stop());
   });
   try {
-    host = await RunningHost.start(boot.spec, threadWire(boot.ports, (r) => (router = r)));
+    host = await RunningHost.start(boot.spec, threadWire(boot.spec, boot.ports, boot.tcp, (r) => (router = r)));
     send({ type: 'ready', name, pid: process.pid, apiPort: host.apiPort });
     if (stopRequested) await stop();
   } catch (error) {
@@ -94,6 +125,8 @@ async function runInProcess(): Promise<void> {
   process.on('message', (m: ToHost) => {
     if (m.type === 'stop') {
       void stopAndExit();
+    } else if (m.type !== 'start' && m.type !== 'link') {
+      control(host, name, m, send, () => void stopAndExit());
     } else if (m.type === 'start' && host === undefined) {
       name = m.spec.plan.name;
       RunningHost.start(m.spec, tcpWire(m.spec, m.wiring)).then(

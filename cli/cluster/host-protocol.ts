@@ -3,7 +3,7 @@
 // start, stop, ready; the nodes' own traffic goes over the data plane
 // (MessagePorts between threads, TcpTransport between processes).
 import type { MessagePort } from 'node:worker_threads';
-import type { ClusterLayout, EdgePilotConfig } from '../../actors/edge/contract.js';
+import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import type { HostPlan } from './layout.js';
 
@@ -21,7 +21,21 @@ export interface HostSpec {
   logLevel: LogLevel;
   /** Edge nodes: EdgePilot (compaction offloading); absent: on, every node at real speed. */
   pilot?: EdgePilotConfig;
+  /** Emulated links from this host, by peer host name (topologies); absent: every link as the transport is. */
+  links?: LinkTable;
 }
+
+/** What an emulated link does (runtime/link-emulation.ts); `blocked`: partitioned. */
+export interface LinkShape {
+  latencyMs?: number;
+  jitterMs?: number;
+  bandwidthMbps?: number;
+  loss?: number;
+  blocked?: boolean;
+}
+
+/** Peer host name → the shape of the link to it; a peer not listed is unshaped. */
+export type LinkTable = Record<string, LinkShape>;
 
 /** Processes: every host listens on its internal port and dials every peer, authenticated by the cluster secret. */
 export interface TcpWiring {
@@ -33,20 +47,32 @@ export interface TcpWiring {
 export interface ThreadBootData {
   spec: HostSpec;
   ports: Record<string, MessagePort>;
+  /** Peers that run as processes (a topology mixing placements): the thread listens and dials them over TCP. */
+  tcp?: TcpWiring;
 }
 
 export type ToHost =
   | { type: 'start'; spec: HostSpec; wiring: TcpWiring }
   | { type: 'stop' }
   /** Threads: a peer thread was restarted; here is a fresh channel to it. */
-  | { type: 'link'; peer: string; port: MessagePort };
+  | { type: 'link'; peer: string; port: MessagePort }
+  /** Replaces the emulated links (the whole table). */
+  | { type: 'links'; links: LinkTable }
+  /** Edge nodes: co-located load in busy cores. */
+  | { type: 'load'; threads: number }
+  | { type: 'metrics'; id: number }
+  /** Gateways: leave the ring gracefully (hand the range over), then stop. */
+  | { type: 'leave' };
 
 export type FromHost =
   | { type: 'ready'; name: string; pid: number; apiPort?: number }
   | { type: 'failed'; name: string; error: string }
-  | { type: 'stopped'; name: string };
+  | { type: 'stopped'; name: string }
+  | { type: 'metrics'; name: string; id: number; metrics?: EdgeNodeMetrics; error?: string };
+
+const fromHostTypes = new Set(['ready', 'failed', 'stopped', 'metrics']);
 
 export function isFromHost(message: unknown): message is FromHost {
   const m = message as { type?: unknown; name?: unknown } | null;
-  return typeof m === 'object' && m !== null && typeof m.name === 'string' && (m.type === 'ready' || m.type === 'failed' || m.type === 'stopped');
+  return typeof m === 'object' && m !== null && typeof m.name === 'string' && fromHostTypes.has(m.type as string);
 }

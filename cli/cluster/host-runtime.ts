@@ -2,14 +2,15 @@
 // the gRPC API in front of an edge node. Runs the same in a worker thread and
 // in a child process; only the wiring differs.
 import { join } from 'node:path';
-import type { BootEdgeNode, BootGateway, EdgeNodeHandle, GatewayHandle } from '../../actors/edge/contract.js';
+import type { BootEdgeNode, BootGateway, EdgeNodeHandle, EdgeNodeMetrics, GatewayHandle } from '../../actors/edge/contract.js';
 import { ApiServer } from '../../api/server.js';
 import { ActorSystem } from '../../runtime/actor-system.js';
 import { ConsoleLogger, type Logger, type LogFields, type LogLevel } from '../../runtime/logger.js';
 import { Router } from '../../runtime/router.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError } from '../errors.js';
-import type { HostSpec } from './host-protocol.js';
+import { applyLinks } from './host-links.js';
+import type { HostSpec, LinkTable } from './host-protocol.js';
 
 export interface BootModule {
   bootEdgeNode: BootEdgeNode;
@@ -51,10 +52,34 @@ export class RunningHost {
   private constructor(
     private readonly logger: HostLogger,
     readonly system: ActorSystem,
+    private readonly router: Router,
     private readonly disconnect: () => Promise<void>,
-    private readonly node: EdgeNodeHandle | GatewayHandle,
+    private readonly node: { role: 'edge'; handle: EdgeNodeHandle } | { role: 'gateway'; handle: GatewayHandle },
     private readonly api: ApiServer | undefined,
   ) {}
+
+  /** Replaces the emulated links from this host (topologies). */
+  setLinks(links: LinkTable): void {
+    applyLinks(this.router, links);
+  }
+
+  /** Edge nodes: co-located load in busy cores. */
+  setLoad(threads: number): void {
+    if (this.node.role !== 'edge') throw new HostFailedError(this.system.name, 'co-located load applies to edge nodes, not gateways');
+    this.node.handle.setLoad(threads);
+  }
+
+  metrics(): Promise<EdgeNodeMetrics> {
+    if (this.node.role !== 'edge') return Promise.reject(new HostFailedError(this.system.name, 'a gateway has no node metrics'));
+    return this.node.handle.metrics();
+  }
+
+  /** Gateways: a graceful leave (the range moves to the successor's group), then stop. */
+  async leave(): Promise<void> {
+    if (this.node.role !== 'gateway') throw new HostFailedError(this.system.name, 'only a gateway can leave the ring');
+    await this.node.handle.leave();
+    await this.stop();
+  }
 
   get apiPort(): number | undefined {
     return this.api?.port;
@@ -68,10 +93,11 @@ export class RunningHost {
     let disconnect: (() => Promise<void>) | undefined;
     try {
       disconnect = await wire(router);
+      if (spec.links !== undefined) applyLinks(router, spec.links);
       const boot = await loadBootModule(spec.bootModule);
       if (plan.role === 'gateway') {
         const gateway = await boot.bootGateway(system, { name: plan.name, layout: spec.layout, joinVia: spec.joinVia });
-        return new RunningHost(logger, system, disconnect, gateway, undefined);
+        return new RunningHost(logger, system, router, disconnect, { role: 'gateway', handle: gateway }, undefined);
       }
       const node = await boot.bootEdgeNode(system, {
         name: plan.name,
@@ -86,7 +112,7 @@ export class RunningHost {
         await node.close();
         throw new HostFailedError(plan.name, `cannot serve gRPC on ${spec.bindHost}:${plan.apiPort}: ${(error as Error).message}`);
       }
-      return new RunningHost(logger, system, disconnect, node, api);
+      return new RunningHost(logger, system, router, disconnect, { role: 'edge', handle: node }, api);
     } catch (error) {
       await disconnect?.().catch(() => undefined);
       system.terminate();
@@ -100,7 +126,7 @@ export class RunningHost {
       this.logger.quiet();
       await this.api?.close(cliDefaults.apiCloseGraceMs);
       try {
-        await this.node.close();
+        await this.node.handle.close();
       } finally {
         await this.disconnect();
         this.system.terminate();

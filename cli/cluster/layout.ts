@@ -1,10 +1,13 @@
 import type { ClusterLayout } from '../../actors/edge/contract.js';
 import { UsageError } from '../errors.js';
 
-/** What runs where: one entry per edge node and per gateway. */
-export type HostPlan =
+export type Placement = 'thread' | 'process';
+
+/** What runs where: one entry per edge node and per gateway. `placement` unset: the cluster's mode. */
+export type HostPlan = (
   | { role: 'edge'; name: string; group: string; apiPort: number; internalPort: number }
-  | { role: 'gateway'; name: string; group: string; internalPort: number };
+  | { role: 'gateway'; name: string; group: string; internalPort: number }
+) & { placement?: Placement };
 
 export interface ClusterPlan {
   groups: number;
@@ -24,6 +27,10 @@ export interface PlanOptions {
   host: string;
   basePort: number;
   internalBasePort: number;
+  /** A layout of its own (a topology's); `groups` and `nodesPerGroup` then only describe it. */
+  layout?: ClusterLayout;
+  /** Placement per host name (a topology's); hosts not named follow the cluster's mode. */
+  placements?: Record<string, Placement>;
 }
 
 const maxPort = 65_535;
@@ -47,20 +54,21 @@ export function layoutOf(groups: number, nodesPerGroup: number): ClusterLayout {
 
 /** Ports: edge node i (0-based across groups) serves gRPC on basePort + i; host j (nodes, then gateways) listens internally on internalBasePort + j. */
 export function planCluster(options: PlanOptions): ClusterPlan {
-  const layout = layoutOf(options.groups, options.nodesPerGroup);
+  const layout = options.layout ?? layoutOf(options.groups, options.nodesPerGroup);
+  const placed = (name: string) => (options.placements?.[name] !== undefined ? { placement: options.placements[name] } : {});
   const hosts: HostPlan[] = [];
   let i = 0;
   for (const group of layout.groups) {
     for (const name of group.members) {
-      hosts.push({ role: 'edge', name, group: group.id, apiPort: options.basePort + i, internalPort: options.internalBasePort + i });
+      hosts.push({ role: 'edge', name, group: group.id, apiPort: options.basePort + i, internalPort: options.internalBasePort + i, ...placed(name) });
       i++;
     }
   }
+  const nodes = i;
   for (const group of layout.groups) {
-    hosts.push({ role: 'gateway', name: group.gateway, group: group.id, internalPort: options.internalBasePort + i });
+    hosts.push({ role: 'gateway', name: group.gateway, group: group.id, internalPort: options.internalBasePort + i, ...placed(group.gateway) });
     i++;
   }
-  const nodes = options.groups * options.nodesPerGroup;
   const apiRange: [number, number] = [options.basePort, options.basePort + nodes - 1];
   const internalRange: [number, number] = [options.internalBasePort, options.internalBasePort + hosts.length - 1];
   for (const [what, [lo, hi]] of [
@@ -79,6 +87,14 @@ export function planCluster(options: PlanOptions): ClusterPlan {
 
 export function endpointsOf(plan: Pick<ClusterPlan, 'host' | 'hosts'>): string[] {
   return plan.hosts.flatMap((h) => (h.role === 'edge' ? [`${plan.host}:${h.apiPort}`] : []));
+}
+
+/** The shape of a layout for people: `3 groups × 3 edge nodes + 3 gateways`, or `3 groups (1+1+2 edge nodes) + 3 gateways`. */
+export function describeClusterLayout(layout: ClusterLayout): string {
+  const sizes = layout.groups.map((g) => g.members.length);
+  if (sizes.every((n) => n === sizes[0])) return describeLayout(sizes.length, sizes[0]!);
+  const g = layout.groups.length;
+  return `${g} group${g === 1 ? '' : 's'} (${sizes.join('+')} edge nodes) + ${g} gateway${g === 1 ? '' : 's'}`;
 }
 
 export function describeLayout(groups: number, nodesPerGroup: number): string {
