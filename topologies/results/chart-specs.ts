@@ -21,6 +21,9 @@ interface Input {
   records: RunRecord[];
 }
 
+/** Four significant digits: enough for a plot, and the spec files stay small. */
+const sig4 = (n: number) => (Number.isFinite(n) ? Number(n.toPrecision(4)) : n);
+
 const ofType = <T extends RunRecord['type']>(records: RunRecord[], type: T) =>
   records.filter((r): r is Extract<RunRecord, { type: T }> => r.type === type);
 
@@ -124,8 +127,8 @@ function latency({ topology, variants, records }: Input): ChartSpec {
   for (const r of ofType(records, 'tick')) {
     for (const [op, st] of Object.entries(r.byOp)) {
       if (st === undefined || st.count <= 0) continue;
-      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p50', t: r.t, ms: st.p50Ms });
-      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p99', t: r.t, ms: st.p99Ms });
+      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p50', t: r.t, ms: sig4(st.p50Ms) });
+      rows.push({ variant: r.variant, phase: r.phase, op, stat: 'p99', t: r.t, ms: sig4(st.p99Ms) });
     }
   }
   if (rows.length === 0) return { skip: 'no latency in the tick records' };
@@ -144,7 +147,6 @@ function latency({ topology, variants, records }: Input): ChartSpec {
           y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
           color: variantColor(variants),
           strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', sort: ['p50', 'p99'] },
-          detail: { field: 'phase', type: 'nominal' },
         },
       },
       resolve: { scale: { y: 'independent' } },

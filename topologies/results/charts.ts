@@ -21,6 +21,25 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** A spec as JSON for people: indented, but each data row on one line (a run has thousands). */
+export function specJson(spec: TopLevelSpec): string {
+  const rows: unknown[][] = [];
+  const text = JSON.stringify(
+    spec,
+    (key, value: unknown) => {
+      if (key !== 'values' || !Array.isArray(value)) return value;
+      rows.push(value);
+      return `\u0000rows${rows.length - 1}\u0000`;
+    },
+    1,
+  );
+  return text.replace(/^( *)"values": "\\u0000rows(\d+)\\u0000"/gm, (_m, indent: string, i: string) => {
+    const values = rows[Number(i)]!;
+    if (values.length === 0) return `${indent}"values": []`;
+    return `${indent}"values": [\n${values.map((v) => `${indent} ${JSON.stringify(v)}`).join(',\n')}\n${indent}]`;
+  });
+}
+
 export interface RenderedCharts {
   /** Paths of the files written (each chart's .svg and .vl.json). */
   files: string[];
@@ -39,7 +58,7 @@ export async function writeCharts(dir: string, records: RunRecord[], topology: s
     }
     const specFile = join(dir, `${chart.name}.vl.json`);
     const svgFile = join(dir, `${chart.name}.svg`);
-    writeFileSync(specFile, `${JSON.stringify(chart.spec, null, 1)}\n`);
+    writeFileSync(specFile, `${specJson(chart.spec)}\n`);
     writeFileSync(svgFile, await renderSvg(chart.spec));
     files.push(svgFile, specFile);
   }
