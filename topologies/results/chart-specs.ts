@@ -12,13 +12,19 @@ export type ChartSpec = { spec: TopLevelSpec } | { skip: string };
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 640;
 const HEIGHT = 300;
-const TIME_AXIS = 'time since the workload started (s)';
-const timeX = { field: 't', type: 'quantitative', title: TIME_AXIS };
+/** The x axis of the plots over time; a simulated run's seconds are virtual. */
+const timeAxis = (simulated: boolean) => ({
+  field: 't',
+  type: 'quantitative',
+  title: `time since the workload started (${simulated ? 'virtual s, simulated run' : 's'})`,
+});
 
 interface Input {
   topology: string;
   variants: string[];
   records: RunRecord[];
+  /** Every variant was simulated (time is virtual). */
+  simulated: boolean;
 }
 
 /** Four significant digits: enough for a plot, and the spec files stay small. */
@@ -61,7 +67,8 @@ function phaseStarts(phases: PhaseRecord[]) {
   return [...seen.values()];
 }
 
-function throughput({ topology, variants, records }: Input): ChartSpec {
+function throughput({ topology, variants, records, simulated }: Input): ChartSpec {
+  const timeX = timeAxis(simulated);
   const ticks = ofType(records, 'tick');
   if (ticks.length === 0) return { skip: 'no tick records' };
   const rows = ticks.map((r: TickRecord) => ({ variant: r.variant, phase: r.phase, t: r.t, opsPerSec: r.opsPerSec }));
@@ -122,7 +129,7 @@ function throughput({ topology, variants, records }: Input): ChartSpec {
   };
 }
 
-function latency({ topology, variants, records }: Input): ChartSpec {
+function latency({ topology, variants, records, simulated }: Input): ChartSpec {
   const rows: Array<{ variant: string; phase: string; op: string; stat: string; t: number; ms: number }> = [];
   for (const r of ofType(records, 'tick')) {
     for (const [op, st] of Object.entries(r.byOp)) {
@@ -143,7 +150,7 @@ function latency({ topology, variants, records }: Input): ChartSpec {
         height: 160,
         mark: { type: 'line', strokeWidth: 1.5 },
         encoding: {
-          x: { field: 't', type: 'quantitative', title: TIME_AXIS },
+          x: timeAxis(simulated),
           y: { field: 'ms', type: 'quantitative', title: 'latency (ms)' },
           color: variantColor(variants),
           strokeDash: { field: 'stat', type: 'nominal', title: 'percentile', sort: ['p50', 'p99'] },
@@ -267,5 +274,7 @@ const BUILDERS: Record<ChartName, (input: Input) => ChartSpec> = { throughput, l
 export function chartSpecs(records: RunRecord[], topology: string): Array<{ name: ChartName } & ChartSpec> {
   const variants: string[] = [];
   for (const r of records) if (!variants.includes(r.variant)) variants.push(r.variant);
-  return CHART_NAMES.map((name) => ({ name, ...BUILDERS[name]({ topology, variants, records }) }));
+  const metas = ofType(records, 'meta');
+  const simulated = metas.length > 0 && metas.every((m) => m.mode === 'simulated');
+  return CHART_NAMES.map((name) => ({ name, ...BUILDERS[name]({ topology, variants, records, simulated }) }));
 }

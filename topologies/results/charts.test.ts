@@ -64,7 +64,7 @@ describe('renderResults', () => {
     await renderResults(dir);
     const text = (chart: string) => svgText(readFileSync(join(dir, `${chart}.svg`), 'utf8')).join('\n');
     const throughput = text('throughput');
-    for (const s of ['paper: throughput over time', 'throughput (ops/s)', 'time since the workload started (s)', 'edge', 'cloud', 'crash n2', 'ycsb-A@4']) {
+    for (const s of ['paper: throughput over time', 'throughput (ops/s)', 'time since the workload started (virtual s, simulated run)', 'edge', 'cloud', 'crash n2', 'ycsb-A@4']) {
       expect(throughput).toContain(s);
     }
     expect(throughput).toMatch(/restart n2 \(failed\) \[cloud\]/);

@@ -74,6 +74,14 @@ function sections(s: RunSummary): Section[] {
     header: ['variant', 'phase', 'workload', 'clients', 'secs', 'ops', 'ops/s', 'errors', 'op', 'count', 'p50 ms', 'p99 ms'],
     rows: phaseRows(s),
   });
+  const failing = s.phases.filter((p) => p.firstError !== undefined);
+  if (failing.length > 0) {
+    out.push({
+      title: 'First error of each phase with errors',
+      header: ['variant', 'phase', 'errors', 'first error'],
+      rows: failing.map((p) => [p.variant, p.phase, int(p.errors), p.firstError!.length > 100 ? `${p.firstError!.slice(0, 100)}…` : p.firstError!]),
+    });
+  }
   if (s.nodes.length > 0) {
     out.push({
       title: 'Edge nodes (increase from first to last sample)',

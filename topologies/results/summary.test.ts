@@ -102,6 +102,14 @@ describe('formatting', () => {
     expect(lines[header + 1]!.split('  ')[0]).toMatch(/^-+$/);
   });
 
+  it('shows the first error of a phase that had errors', () => {
+    const records = sampleRun().map((r) => (r.type === 'phase' && r.errors > 0 ? { ...r, firstError: 'timeout after 500 ms | gw' } : r));
+    const text = formatSummary(summarize(records));
+    expect(text).toMatch(/^cloud +ycsb-A@4 +3 +timeout after 500 ms \| gw$/m);
+    expect(formatSummaryMarkdown(summarize(records))).toContain('| cloud | ycsb-A@4 | 3 | timeout after 500 ms \\| gw |');
+    expect(formatSummary(s)).not.toContain('First error');
+  });
+
   it('writes the same tables as markdown', () => {
     const md = formatSummaryMarkdown(s, ['throughput.svg']);
     expect(md).toContain('# paper');
