@@ -16,6 +16,8 @@ export interface SimClusterOptions {
   seed: number;
   /** Members per group, one entry per group: [3, 3] is two groups of three. */
   groups: number[];
+  /** Names the groups, members and gateways freely instead (then `groups` is ignored). */
+  layout?: ClusterLayout;
   faults?: Partial<NetworkFaults>;
   /** Virtual time an fsync takes (0: durable at once). */
   fsyncMs?: number;
@@ -45,7 +47,7 @@ export class SimCluster {
 
   constructor(readonly opts: SimClusterOptions) {
     this.sim = new Simulation({ seed: opts.seed, faults: opts.faults, trace: false });
-    this.layout = {
+    this.layout = opts.layout ?? {
       groups: opts.groups.map((size, gi) => ({
         id: `g${gi + 1}`,
         members: Array.from({ length: size }, (_, i) => `g${gi + 1}-n${i + 1}`),
@@ -86,7 +88,7 @@ export class SimCluster {
 
   /** Boots group `groupId`'s gateway: it creates the ring, or joins through `joinVia` (a gateway name). */
   addGateway(groupId: string, joinVia?: string): void {
-    const name = `${groupId}-gw`;
+    const name = this.layout.groups.find((g) => g.id === groupId)?.gateway ?? `${groupId}-gw`;
     const boot = (system: Parameters<typeof bootGateway>[0], via: string | undefined) =>
       bootGateway(
         system,
