@@ -320,6 +320,7 @@ describe('LinkEmulator on a Router (manual clock)', () => {
     system.send({ system: 'n2', path: 'a' }, 'tell');
     router.removeRoute('n2');
     clock.advanceTo(10);
+    expect(system.stats().pendingAsks).toBe(0); // failed at once, not left to time out
     const error = await ask;
     expect((error as { code?: string }).code).toBe('UNREACHABLE');
     expect(system.deadLetters.byReason.unreachable).toBe(2);
@@ -368,6 +369,19 @@ describe('LinkEmulator on a Router (manual clock)', () => {
     expect(n2.sent).toHaveLength(1);
     clock.advanceTo(2);
     expect(n2.sent).toHaveLength(2);
+  });
+
+  it('hooks into the router only while some link is shaped or holds messages', () => {
+    const { clock, system, router, emulator } = manualSetup();
+    expect(router.currentShaper).toBeUndefined();
+    emulator.set('n2', { latencyMs: 10 });
+    expect(router.currentShaper).toBe(emulator);
+    system.send({ system: 'n2', path: 'a' }, 1);
+    emulator.clear();
+    expect(router.currentShaper).toBe(emulator); // still holds 1
+    clock.advanceTo(10);
+    expect(router.currentShaper).toBeUndefined();
+    expect(() => new LinkEmulator(router)).toThrow(/already has a link emulator/);
   });
 
   it('validates peers and shapes before changing anything', () => {

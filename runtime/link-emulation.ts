@@ -240,6 +240,9 @@ export function linkPeerOf(systemName: string): string {
   return dot < 0 ? systemName : systemName.slice(0, dot);
 }
 
+/** The emulator of each router (one each). */
+const emulators = new WeakMap<Router, LinkEmulator>();
+
 const askPrefix = '$ask/'; // as in actor-system.ts: the path of an ask's temporary reply address
 
 /**
@@ -251,7 +254,9 @@ const askPrefix = '$ask/'; // as in actor-system.ts: the path of an ask's tempor
  * own workers is never shaped. Uses the system's clock and random source only.
  *
  * - An unshaped peer with nothing held goes straight to its link (one map
- *   lookup; none at all while no peer has a shape).
+ *   lookup). While no peer is shaped or holds anything the emulator is not
+ *   hooked into the router at all, so `Router.send` is exactly as without it.
+ *   A router takes one emulator.
  * - A held envelope is sent on the route in force when it comes due; if there
  *   is none, or the link refuses it, it is dead-lettered as `unreachable` and
  *   its ask fails with UNREACHABLE, as an unroutable send would (`refused`).
@@ -277,13 +282,15 @@ export class LinkEmulator implements LinkShaper {
     if (!(within >= 0) || !Number.isFinite(within)) {
       throw new InvalidLinkShapeError('immediateWithinMs', `link emulator: immediateWithinMs must be a finite number >= 0, got ${within}`);
     }
+    if (emulators.has(router)) throw new InvalidArgumentError('this router already has a link emulator (close it first)');
+    emulators.set(router, this);
     this.immediateWithinMs = within;
     this.system = router.system;
     this.ownPeer = linkPeerOf(this.system.name);
     const random = this.system.random;
     this.rand = () => random.next();
     if (options.shapes !== undefined) this.setMany(options.shapes);
-    router.setShaper(this);
+    this.hook();
   }
 
   /** Sets (or, with undefined or an all-zero shape, removes) the shape of the link to `peer`. Messages already held keep their schedule. */
@@ -308,6 +315,7 @@ export class LinkEmulator implements LinkShaper {
         this.peers.set(name, new Peer(name, shape, this.countersFor(name)));
       }
     }
+    this.hook();
   }
 
   /** Removes every shape (held messages are still delivered on their schedule). */
@@ -316,6 +324,7 @@ export class LinkEmulator implements LinkShaper {
       peer.schedule.set({});
       this.forgetIfIdle(peer);
     }
+    this.hook();
   }
 
   /** The shape of the link to `peer` (`{}` when none). */
@@ -367,6 +376,7 @@ export class LinkEmulator implements LinkShaper {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (emulators.get(this.router) === this) emulators.delete(this.router);
     if (this.router.currentShaper === this) this.router.setShaper(undefined);
     for (const peer of this.peers.values()) {
       if (peer.timer !== undefined) this.system.clock.clearTimeout(peer.timer);
@@ -479,7 +489,24 @@ export class LinkEmulator implements LinkShaper {
   }
 
   private forgetIfIdle(peer: Peer): void {
-    if (!peer.schedule.isShaped && peer.held === 0 && peer.timer === undefined) this.peers.delete(peer.name);
+    if (!peer.schedule.isShaped && peer.held === 0 && peer.timer === undefined) {
+      this.peers.delete(peer.name);
+      if (this.peers.size === 0) this.hook();
+    }
+  }
+
+  /**
+   * Sits between the router and its links only while some peer is shaped or
+   * holds messages: with nothing to do, `Router.send` keeps its plain path.
+   */
+  private hook(): void {
+    if (this.closed) return;
+    const current = this.router.currentShaper;
+    if (this.peers.size > 0) {
+      if (current !== this) this.router.setShaper(this);
+    } else if (current === this) {
+      this.router.setShaper(undefined);
+    }
   }
 
   private countersFor(name: string): Counters {
