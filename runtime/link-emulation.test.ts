@@ -332,6 +332,25 @@ describe('LinkEmulator on a Router (manual clock)', () => {
     expect(emulator.stats().n2!.sent).toBe(2);
   });
 
+  it('a relayed ask refused when due sends its failure back over the shaped link, one timer at a time', () => {
+    const { clock, router, system, emulator } = manualSetup();
+    const picky = new FakeLink('n2 (refuses path x)', clock);
+    const send = picky.send.bind(picky);
+    picky.send = (envelope) => envelope.to.path !== 'x' && send(envelope);
+    router.addRoute('n2', picky);
+    emulator.set('n2', { latencyMs: 10 });
+    router.receive({ to: { system: 'n2.w9', path: 'x' }, sender: { system: 'n2', path: '$ask/1' }, message: 'q' });
+    clock.advanceTo(10);
+    expect(system.deadLetters.byReason.unreachable).toBe(1);
+    expect(picky.sent).toHaveLength(0);
+    expect(clock.pending).toBe(1); // the failure, held on the same link
+    clock.advanceTo(20);
+    expect(picky.sent).toHaveLength(1);
+    expect(picky.sent[0]!.envelope).toMatchObject({ to: { system: 'n2', path: '$ask/1' }, failure: { code: 'UNREACHABLE' } });
+    expect(clock.pending).toBe(0);
+    expect(emulator.stats().n2).toMatchObject({ sent: 2, refused: 1, delivered: 1 });
+  });
+
   it('a held envelope goes over the route in force when it is due (a replaced link)', () => {
     const { clock, system, router, emulator } = manualSetup();
     emulator.set('n2', { latencyMs: 10 });

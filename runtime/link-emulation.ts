@@ -420,6 +420,8 @@ export class LinkEmulator implements LinkShaper {
   }
 
   private arm(peer: Peer, now: number): void {
+    // (a refusal's failure envelope, sent from inside flush, may have armed it already)
+    if (peer.timer !== undefined) return;
     const head = peer.queue[peer.head]!;
     peer.timer = this.system.clock.setTimeout(() => this.flush(peer), head.atMs - now);
   }
@@ -438,6 +440,10 @@ export class LinkEmulator implements LinkShaper {
     if (peer.head === peer.queue.length) {
       peer.queue = [];
       peer.head = 0;
+      if (peer.timer !== undefined) {
+        this.system.clock.clearTimeout(peer.timer);
+        peer.timer = undefined;
+      }
       this.forgetIfIdle(peer);
     } else {
       if (peer.head > 1024 && peer.head * 2 > peer.queue.length) {
