@@ -4,11 +4,14 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { ClientCallError, EdgeKVClient } from '../api/client.js';
 import type { Consistency, Scope } from '../api/types.js';
 import type { LogLevel } from '../runtime/logger.js';
+import { loadTopology } from '../topologies/load.js';
+import { parseTime } from '../topologies/time.js';
 import { defaultEndpoints } from './cluster/data-dir.js';
 import { cliDefaults } from './defaults.js';
 import { runPingDemo } from './demo.js';
 import { UnreachableClusterError, UsageError } from './errors.js';
 import { renderStatus, table } from './status-table.js';
+import { runReport, runRun } from './run.js';
 import { runUp } from './up.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -89,10 +92,20 @@ async function withClient(values: Record<string, string | boolean | undefined>, 
   }
 }
 
+/** `up --topology`: the topology and the variant to start (default its first). */
+async function topologyForUp(file: string, variantName: string | boolean | undefined) {
+  const topology = await loadTopology(file);
+  const variant = typeof variantName === 'string' ? topology.variants.find((v) => v.name === variantName) : topology.variants[0];
+  if (variant === undefined) {
+    throw new UsageError(`--variant ${String(variantName)}: ${topology.name} has ${topology.variants.map((v) => v.name).join(', ')}`);
+  }
+  return { topology, variant };
+}
+
 const commands: Record<string, Command> = {
   up: {
     usage:
-      'up [--groups N] [--nodes-per-group N] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--pilot on|off] [--no-restart]',
+      'up [--groups N] [--nodes-per-group N] [--topology FILE|NAME [--variant NAME]] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--pilot on|off] [--no-restart]',
     help: `start a single-host cluster (default ${cliDefaults.groups} groups × ${cliDefaults.nodesPerGroup} edge nodes + gateways, data in ${cliDefaults.dataDir}, gRPC from port ${cliDefaults.basePort}); Ctrl-C stops it`,
     run: async (args) => {
       const { values } = parse(
@@ -108,11 +121,17 @@ const commands: Record<string, Command> = {
           'log-level': { type: 'string' },
           pilot: { type: 'string' },
           'no-restart': { type: 'boolean' },
+          topology: { type: 'string' },
+          variant: { type: 'string' },
         },
         [0, 0],
         commands.up!.usage,
       );
       const pilot = oneOf('pilot', values.pilot, ['on', 'off'] as const);
+      const topology = typeof values.topology === 'string' ? await topologyForUp(values.topology, values.variant) : undefined;
+      if (topology !== undefined && (values.groups !== undefined || values['nodes-per-group'] !== undefined)) {
+        throw new UsageError('--topology names the groups and nodes; leave out --groups and --nodes-per-group');
+      }
       await runUp({
         dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir,
         groups: wholeNumber('groups', values.groups),
@@ -125,10 +144,52 @@ const commands: Record<string, Command> = {
         restart: values['no-restart'] !== true,
         // Default on: EdgePilot offloads merges between the edge nodes; off is the local-only baseline.
         ...(pilot !== undefined ? { pilot: { enabled: pilot === 'on' } } : {}),
+        ...(topology !== undefined ? { topology } : {}),
         out,
       });
       // lmdb or grpc handles of the hosts may linger in threads mode; everything is closed by now.
       process.exit(0);
+    },
+  },
+  run: {
+    usage: 'run <topology file or shipped name> [--sim] [--variant NAME[,NAME]] [--results DIR] [--duration TIME] [--keep-data]',
+    help: 'run a scripted topology (topologies/README.md): a cluster, its links, faults and workload; writes results/<name>/<time>/ (samples, summary, SVG plots)',
+    run: async (args) => {
+      const { values, positionals } = parse(
+        args,
+        { sim: { type: 'boolean' }, variant: { type: 'string' }, results: { type: 'string' }, duration: { type: 'string' }, 'keep-data': { type: 'boolean' } },
+        [1, 1],
+        commands.run!.usage,
+      );
+      let phaseDurationMs: number | undefined;
+      if (typeof values.duration === 'string') {
+        try {
+          phaseDurationMs = parseTime(/^\d+(\.\d+)?$/.test(values.duration) ? Number(values.duration) : values.duration);
+        } catch (error) {
+          throw new UsageError(`--duration ${(error as Error).message}`);
+        }
+      }
+      await runRun(
+        positionals[0]!,
+        {
+          sim: values.sim === true,
+          ...(typeof values.variant === 'string' ? { variants: values.variant.split(',') } : {}),
+          ...(typeof values.results === 'string' ? { resultsRoot: values.results } : {}),
+          ...(phaseDurationMs !== undefined ? { phaseDurationMs } : {}),
+          keepData: values['keep-data'] === true,
+        },
+        out,
+      );
+      // grpc channels and host handles may linger a moment; everything is written by now.
+      process.exit(process.exitCode ?? 0);
+    },
+  },
+  report: {
+    usage: 'report <results dir>',
+    help: 'redraw the summary and plots of a topology run from its samples.jsonl',
+    run: async (args) => {
+      const { positionals } = parse(args, {}, [1, 1], commands.report!.usage);
+      await runReport(positionals[0]!, out);
     },
   },
   put: {

@@ -1,7 +1,11 @@
 // `edgekv up`: start the cluster, say where clients connect, run until Ctrl-C.
 import { resolve } from 'node:path';
+import type { ResolvedTopology, ResolvedVariant } from '../topologies/resolve.js';
+import type { LinkState } from '../topologies/real/links.js';
+import { TimelinePlayer } from '../topologies/real/timeline.js';
+import { clusterOptionsOf, clusterTimelineTarget } from '../topologies/real/topology-cluster.js';
 import { Cluster, type ClusterOptions, type HostMode } from './cluster/cluster.js';
-import { describeLayout } from './cluster/layout.js';
+import { describeClusterLayout } from './cluster/layout.js';
 import { table } from './status-table.js';
 
 /** `up` is the cluster's options with the ones the command always sets made required. */
@@ -11,6 +15,8 @@ export interface UpOptions extends Omit<ClusterOptions, 'bootModule'> {
   out: (line: string) => void;
   /** Resolves when `up` should stop (default: SIGINT or SIGTERM). */
   stopSignal?: Promise<string>;
+  /** `--topology`: its hosts, placement, tiers and links (of one variant); its timeline plays once the cluster is ready. */
+  topology?: { topology: ResolvedTopology; variant: ResolvedVariant };
 }
 
 function signalled(): { promise: Promise<string>; dispose: () => void } {
@@ -27,7 +33,17 @@ export async function runUp(options: UpOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
   try {
     let cluster: Cluster | undefined;
-    const starting = Cluster.start({ ...options, dataDir, out: (l) => out(`edgekv up: ${l}`) });
+    let links: LinkState | undefined;
+    let fromTopology: Partial<ClusterOptions> = {};
+    if (options.topology !== undefined) {
+      const made = clusterOptionsOf(options.topology.topology, options.topology.variant);
+      links = made.links;
+      // Flags given on the command line win over the topology's defaults.
+      fromTopology = { ...made.options, mode: options.mode, ...(options.basePort !== undefined ? { basePort: options.basePort } : {}) };
+      if (options.internalBasePort !== undefined) fromTopology.internalBasePort = options.internalBasePort;
+      if (options.pilot?.enabled === false) fromTopology.pilot = { ...made.options.pilot, enabled: false };
+    }
+    const starting = Cluster.start({ ...options, ...fromTopology, dataDir, out: (l) => out(`edgekv up: ${l}`) });
     const first = await Promise.race([starting, options.stopSignal ?? signals.promise]);
     if (typeof first === 'string') {
       out(`edgekv up: ${first} while starting; stopping`);
@@ -38,8 +54,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     cluster = first;
     const { plan } = cluster;
     out(
-      `edgekv up: ${cluster.restarted ? 'restarted' : 'created'} a cluster of ${describeLayout(plan.groups, plan.nodesPerGroup)} ` +
-        `(${cluster.mode}) in ${dataDir}`,
+      `edgekv up: ${cluster.restarted ? 'restarted' : 'created'} a cluster of ${describeClusterLayout(plan.layout)} ` +
+        `(${cluster.mode}) in ${dataDir}${options.topology !== undefined ? ` from topology ${options.topology.topology.name} (${options.topology.variant.name})` : ''}`,
     );
     const pids = cluster.pids();
     out(
@@ -49,7 +65,7 @@ export async function runUp(options: UpOptions): Promise<void> {
           h.group,
           h.name,
           h.role === 'edge' ? `${plan.host}:${h.apiPort}` : '(gateway)',
-          cluster!.mode === 'processes' ? `${plan.host}:${h.internalPort}` : 'thread',
+          (h.placement ?? (cluster!.mode === 'processes' ? 'process' : 'thread')) === 'process' ? `${plan.host}:${h.internalPort}` : 'thread',
           String(pids[h.name] ?? ''),
         ]),
       ),
@@ -66,7 +82,21 @@ export async function runUp(options: UpOptions): Promise<void> {
       else out(`edgekv up: warning: ${first2.message}; the cluster keeps running`);
       out('edgekv up: try `npx edgekv put hello world` and `npx edgekv status` in another terminal; Ctrl-C stops the cluster');
     }
+    let timeline: TimelinePlayer | undefined;
+    if (options.topology !== undefined && links !== undefined && options.topology.topology.timeline.length > 0) {
+      const t0 = performance.now();
+      timeline = new TimelinePlayer(
+        options.topology.topology.timeline,
+        clusterTimelineTarget(cluster, links),
+        options.topology.variant.name,
+        (e) => out(`edgekv up: t=${e.t.toFixed(1)} s: ${e.event}${e.ok ? '' : ` failed: ${e.error}`}`),
+        () => (performance.now() - t0) / 1000,
+      );
+      out(`edgekv up: playing the topology's timeline (${options.topology.topology.timeline.length} events)`);
+      timeline.start();
+    }
     const signal = await stop;
+    await timeline?.stop();
     out(`edgekv up: ${signal}: stopping the cluster... (Ctrl-C again to quit at once)`);
     // A second Ctrl-C quits without waiting; host processes follow (they exit when this process's IPC channel closes).
     process.once('SIGINT', () => process.exit(130));
