@@ -81,12 +81,13 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
     // before the engine opens, which may start merging at once.
     let jobs: ActorJobRunner | undefined;
     if (pilotEnabled(config)) {
-      const concurrency = hooks.lsm?.maxBackgroundCompactions ?? LSM_DEFAULTS.maxBackgroundCompactions;
+      const concurrency = hooks.lsm?.maxBackgroundCompactions ?? config.lsm?.maxBackgroundCompactions ?? LSM_DEFAULTS.maxBackgroundCompactions;
       pilot = bootEdgePilot(system, config, new InlineJobRunner(), concurrency, hooks.pilot);
       jobs = new ActorJobRunner(pilot.compaction, pilot.cpu);
     }
     // The Raft log is the WAL: the engine runs without one (see lsm-store.ts).
     const lsm = await LsmEngine.open({
+      ...config.lsm,
       ...hooks.lsm,
       fs: new NodeFileSystem(),
       dir: join(config.dataDir, 'lsm'),

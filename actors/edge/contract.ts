@@ -1,3 +1,4 @@
+import type { LsmTuning } from '../../storage/defaults.js';
 import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { FrontDoor } from '../../api/types.js';
 import type { TierName, TierSpec } from '../pilot/tier.js';
@@ -32,6 +33,8 @@ export interface EdgeNodeConfig {
   dataDir: string;
   /** EdgePilot (compaction offloading between the layout's edge nodes); default on, every node at real speed. */
   pilot?: EdgePilotConfig;
+  /** LSM engine tuning (RocksDB-style names, storage/defaults.ts); unset: the defaults. Topologies use it for small memtables. */
+  lsm?: Partial<LsmTuning>;
 }
 
 /**
@@ -47,6 +50,12 @@ export interface EdgePilotConfig {
    * as its engine runs merges (plus the one the model leaves to writes).
    */
   tiers?: Record<string, TierName | TierSpec>;
+  /**
+   * Emulated merge speed of a speedFactor-1 core, MB/s: a merge of N bytes
+   * takes N / (mergeMBps × speedFactor) on every node, whatever this host's
+   * real speed (see actors/pilot/emulated-tier.ts). Unset: tiers stretch the real merge time.
+   */
+  mergeMBps?: number;
 }
 
 export interface GatewayConfig {

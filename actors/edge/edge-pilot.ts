@@ -61,7 +61,11 @@ export function bootEdgePilot(
     refOf: (n, path) => system.ref({ system: n, path }),
     pathOf: (_node, actor) => paths[actor],
     maxOffloadBytes: hooks.maxOffloadBytes ?? pilotTimings.maxOffloadBytes,
-    ...(hooks.referenceBytesPerMs !== undefined ? { referenceBytesPerMs: hooks.referenceBytesPerMs } : {}),
+    ...(hooks.referenceBytesPerMs !== undefined
+      ? { referenceBytesPerMs: hooks.referenceBytesPerMs }
+      : config.pilot?.mergeMBps !== undefined
+        ? { referenceBytesPerMs: config.pilot.mergeMBps * 1000 }
+        : {}),
     ...(hooks.networkDelayMs !== undefined ? { networkDelayMs: hooks.networkDelayMs } : {}),
     ...(hooks.monitorPeriodMs !== undefined ? { monitorPeriodMs: hooks.monitorPeriodMs } : {}),
   });
