@@ -3,7 +3,7 @@
 // per variant, and link properties per directed pair.
 import type { ClusterLayout } from '../actors/edge/contract.js';
 import type { TierSetting } from './schema.js';
-import type { LinkProperties, LinkRule, Placement, Selector, TimelineEvent, Topology, YcsbName } from './schema.js';
+import type { LinkProperties, LinkRule, Placement, Selector, StorageSpec, TimelineEvent, Topology, YcsbName } from './schema.js';
 import { parseTime } from './time.js';
 import { TopologyError } from './validate.js';
 
@@ -62,6 +62,7 @@ export interface ResolvedTopology {
   timeline: ResolvedEvent[];
   workload: ResolvedWorkload | undefined;
   variants: ResolvedVariant[];
+  storage: StorageSpec;
   ports: { base?: number; internal?: number };
 }
 
@@ -213,6 +214,7 @@ export function resolveTopology(t: Topology): ResolvedTopology {
     timeline,
     workload: phasesOf(t),
     variants,
+    storage: t.storage ?? {},
     ports: t.ports ?? {},
   };
 }

@@ -105,6 +105,22 @@ export type WorkloadSpec = WorkloadCommon &
       }
   );
 
+/**
+ * LSM tuning with RocksDB's option names (storage/defaults.ts has the
+ * defaults). Small write buffers make merges come quickly in a short run.
+ */
+export interface StorageSpec {
+  writeBufferSizeBytes?: number;
+  level0FileNumCompactionTrigger?: number;
+  level0SlowdownWritesTrigger?: number;
+  level0StopWritesTrigger?: number;
+  maxBytesForLevelBaseBytes?: number;
+  targetFileSizeBaseBytes?: number;
+  maxBackgroundCompactions?: number;
+  /** Emulated merge speed of a speedFactor-1 core in MB/s (tiers scale it); unset: tiers stretch the real merge time. */
+  mergeMBps?: number;
+}
+
 /** A named change to the topology run in the same invocation (e.g. `edge` and `cloud` links, or EdgePilot on and off). */
 export interface VariantSpec {
   /** Replaces the topology's link rules. */
@@ -129,6 +145,8 @@ export interface Topology {
   workload?: WorkloadSpec;
   /** Run the whole topology once per variant, in order, on a fresh cluster each; the summary compares them with the first. */
   variants?: Record<string, VariantSpec>;
+  /** Every edge node's LSM engine and merge speed (real runs; the simulator keeps data in memory). */
+  storage?: StorageSpec;
   /** Seed of the workload's and the simulator's randomness (default 1). */
   seed?: number;
   /** Ports for the real run (defaults as `edgekv up`). */

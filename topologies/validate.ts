@@ -23,6 +23,16 @@ const hostPattern = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const roles = new Set(['*', 'client', 'edge', 'gateway']);
 const ycsbNames = new Set(['A', 'B', 'C', 'D', 'E', 'F']);
 const benchKinds = new Set(['fillrandom', 'readwhilewriting', 'mixgraph']);
+const storageFields = [
+  'writeBufferSizeBytes',
+  'level0FileNumCompactionTrigger',
+  'level0SlowdownWritesTrigger',
+  'level0StopWritesTrigger',
+  'maxBytesForLevelBaseBytes',
+  'targetFileSizeBaseBytes',
+  'maxBackgroundCompactions',
+  'mergeMBps',
+];
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -247,7 +257,7 @@ function collectNames(groups: unknown[]): Names {
 /** Returns the topology unchanged when it is valid; throws a TopologyError naming the first bad field otherwise. */
 export function validateTopology(input: unknown): Topology {
   const o = object(input, '');
-  onlyKeys(o, '', ['name', 'description', 'placement', 'groups', 'links', 'pilot', 'timeline', 'workload', 'variants', 'seed', 'ports']);
+  onlyKeys(o, '', ['name', 'description', 'placement', 'groups', 'links', 'pilot', 'timeline', 'workload', 'variants', 'storage', 'seed', 'ports']);
   const name = string(o.name, 'name');
   if (!namePattern.test(name)) fail('name', `use lower-case letters, digits and dashes (it names the results directory), got ${describe(name)}`);
   if (o.description !== undefined && typeof o.description !== 'string') fail('description', `must be a string, got ${describe(o.description)}`);
@@ -273,6 +283,16 @@ export function validateTopology(input: unknown): Topology {
           tier(t, `${path}.tiers.${node}`);
         }
       }
+    }
+  }
+  if (o.storage !== undefined) {
+    const st = object(o.storage, 'storage');
+    onlyKeys(st, 'storage', storageFields);
+    for (const key of storageFields) {
+      if (st[key] === undefined) continue;
+      if (key === 'mergeMBps') {
+        if (number(st[key], `storage.${key}`, 0) === 0) fail(`storage.${key}`, 'must be above 0');
+      } else integer(st[key], `storage.${key}`, 1);
     }
   }
   if (o.seed !== undefined) integer(o.seed, 'seed', 0);

@@ -6,6 +6,7 @@ import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../acto
 import type { ClusterStatus } from '../../api/types.js';
 import { EdgeKVClient } from '../../api/client.js';
 import type { LogLevel } from '../../runtime/logger.js';
+import type { LsmTuning } from '../../storage/defaults.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError } from '../errors.js';
 import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
@@ -40,6 +41,8 @@ export interface ClusterOptions {
   placements?: Record<string, Placement>;
   /** Emulated links per host: host name → (peer → shape). */
   links?: Record<string, LinkTable>;
+  /** LSM engine tuning of every edge node (a topology's `storage`). */
+  lsm?: Partial<LsmTuning>;
   /** Gateways not started with the cluster (a topology's `gateway-join` events start them). */
   lateGateways?: string[];
 }
@@ -177,6 +180,7 @@ export class Cluster {
       logLevel: this.options.logLevel ?? cliDefaults.hostLogLevel,
       ...(this.options.pilot !== undefined ? { pilot: this.options.pilot } : {}),
       ...(this.links[plan.name] !== undefined ? { links: this.links[plan.name] } : {}),
+      ...(this.options.lsm !== undefined ? { lsm: this.options.lsm } : {}),
     };
   }
 

@@ -5,6 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { LogLevel } from '../../runtime/logger.js';
+import type { LsmTuning } from '../../storage/defaults.js';
 import type { HostPlan } from './layout.js';
 
 export interface HostSpec {
@@ -21,6 +22,8 @@ export interface HostSpec {
   logLevel: LogLevel;
   /** Edge nodes: EdgePilot (compaction offloading); absent: on, every node at real speed. */
   pilot?: EdgePilotConfig;
+  /** Edge nodes: LSM engine tuning (topologies); absent: the defaults. */
+  lsm?: Partial<LsmTuning>;
   /** Emulated links from this host, by peer host name (topologies); absent: every link as the transport is. */
   links?: LinkTable;
 }

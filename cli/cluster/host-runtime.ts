@@ -104,6 +104,7 @@ export class RunningHost {
         layout: spec.layout,
         dataDir: join(spec.dataDir, plan.name),
         ...(spec.pilot !== undefined ? { pilot: spec.pilot } : {}),
+        ...(spec.lsm !== undefined ? { lsm: spec.lsm } : {}),
       });
       const api = new ApiServer(node, system.log);
       try {

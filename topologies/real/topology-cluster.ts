@@ -4,6 +4,7 @@
 import type { EdgePilotConfig } from '../../actors/edge/contract.js';
 import { resolveTier } from '../../actors/pilot/tier.js';
 import type { Cluster, ClusterOptions } from '../../cli/cluster/cluster.js';
+import type { LsmTuning } from '../../storage/defaults.js';
 import type { ResolvedTopology, ResolvedVariant } from '../resolve.js';
 import type { TierSetting, TimelineEvent } from '../schema.js';
 import { LinkState } from './links.js';
@@ -14,18 +15,23 @@ export function tierLabel(t: TierSetting | undefined): string | undefined {
   return typeof t === 'string' ? t : `${t.cores} cores × ${t.speedFactor}`;
 }
 
-function pilotConfig(v: ResolvedVariant): EdgePilotConfig {
+function pilotConfig(t: ResolvedTopology, v: ResolvedVariant): EdgePilotConfig {
   const tiers = Object.fromEntries(
-    Object.entries(v.tiers).map(([node, t]) => [node, typeof t === 'string' ? t : resolveTier({ name: tierLabel(t)!, ...t })]),
+    Object.entries(v.tiers).map(([node, tier]) => [node, typeof tier === 'string' ? tier : resolveTier({ name: tierLabel(tier)!, ...tier })]),
   );
-  return { enabled: v.pilot, tiers };
+  return { enabled: v.pilot, tiers, ...(t.storage.mergeMBps !== undefined ? { mergeMBps: t.storage.mergeMBps } : {}) };
+}
+
+function lsmOf(t: ResolvedTopology): Partial<LsmTuning> {
+  const { mergeMBps: _speed, ...lsm } = t.storage;
+  return lsm;
 }
 
 /** The Cluster options of a topology variant, and the link state its hosts start with. */
 export function clusterOptionsOf(
   topology: ResolvedTopology,
   variant: ResolvedVariant,
-): { options: Pick<ClusterOptions, 'layout' | 'placements' | 'mode' | 'pilot' | 'links' | 'lateGateways' | 'basePort' | 'internalBasePort'>; links: LinkState } {
+): { options: Pick<ClusterOptions, 'layout' | 'placements' | 'mode' | 'pilot' | 'lsm' | 'links' | 'lateGateways' | 'basePort' | 'internalBasePort'>; links: LinkState } {
   const links = new LinkState(topology.hosts, variant.links);
   return {
     links,
@@ -33,7 +39,8 @@ export function clusterOptionsOf(
       layout: topology.layout,
       placements: Object.fromEntries(topology.hosts.map((h) => [h.name, h.placement])),
       mode: 'processes',
-      pilot: pilotConfig(variant),
+      pilot: pilotConfig(topology, variant),
+      lsm: lsmOf(topology),
       links: links.tables(),
       lateGateways: topology.lateGateways,
       ...(topology.ports.base !== undefined ? { basePort: topology.ports.base } : {}),
