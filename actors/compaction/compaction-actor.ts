@@ -1,11 +1,22 @@
-import { crc32 } from 'node:zlib';
 import type { Actor, ActorContext, ActorRef, Props } from '../../runtime/index.js';
-import type { Clock } from '../../runtime/clock.js';
+import type { TimerHandle } from '../../runtime/clock.js';
 import { EdgeKVError } from '../../runtime/errors.js';
 import type { CompactionJobInput, CompactionJobOutput } from '../../storage/compaction-job.js';
 import type { StorageJobRunner } from '../../storage/job-runner.js';
-import { bufferSource, SSTableReader } from '../../storage/sstable-reader.js';
-import type { CompactionReply, CompactionRequest, CompactionStats, FallbackReason } from './messages.js';
+import {
+  chunkOffsets,
+  crcOf,
+  offloadChunked,
+  RemoteOutputCorruptError,
+  TargetBusyError,
+  TargetMemoryError,
+  UnknownJobError,
+  type TransferSettings,
+} from './chunked-transfer.js';
+import { compactionTransferDefaults } from './defaults.js';
+import type { CompactionJobParams, CompactionReply, CompactionRequest, CompactionStats, FallbackReason, TransferFile } from './messages.js';
+
+export { RemoteOutputCorruptError, TargetBusyError, TargetMemoryError } from './chunked-transfer.js';
 
 /** Where a merge runs, with what the scheduler predicted and how long to wait for it. */
 export interface RemotePlacement {
@@ -58,10 +69,20 @@ export interface CompactionActorOptions {
   /** This node's name, as records and peers know it. */
   node?: string;
   placement?: CompactionPlacement;
-  /** A remote merge not answered within this time is redone locally (unless placement gives a deadline). */
+  /** A remote merge not answered within this time is redone locally (unless placement gives a deadline); transfer time is added. */
   remoteTimeoutMs?: number;
-  /** May this node take a merge for another one now? (EdgePilot: only with a free core.) */
-  admitRemote?: () => boolean;
+  /**
+   * May this node take a merge for another one now? (EdgePilot: only with a
+   * free core.) `pending`: jobs already accepted here whose merge has not
+   * started (their inputs are still arriving), to count against the free cores.
+   */
+  admitRemote?: (pending: number) => boolean;
+  /** Bytes held at once for other nodes' jobs (a job reserves twice its input); offers over it are refused. */
+  maxHeldForOthersBytes?: number;
+  /** Chunk size, chunks in flight, per-message timeout (defaults: compactionTransferDefaults). */
+  transfer?: Partial<TransferSettings>;
+  /** Remote deadline allowance for moving inputs and outputs: bytes per ms of the slowest transfer waited for. */
+  minTransferBytesPerMs?: number;
   /** Emulated network: ms to move `bytes` one way between nodes (0 when absent). */
   networkDelayMs?: (bytes: number) => number;
   /** Every finished merge of this node's data, wherever it ran. */
@@ -71,52 +92,37 @@ export interface CompactionActorOptions {
 const DEFAULT_REMOTE_TIMEOUT_MS = 60_000;
 const MAX_PREDICTIONS = 256;
 
-export class RemoteOutputCorruptError extends EdgeKVError {
-  constructor(readonly from: string, detail: string) {
-    super('CORRUPTION', `merge output from ${from} failed verification (${detail}); redoing the merge locally`);
-  }
-}
-
-export class TargetBusyError extends EdgeKVError {
-  constructor(readonly node: string) {
-    super('BUSY', `node ${node} has no free core for another node's merge; run it locally or elsewhere`);
-  }
-}
-
-function failure(e: unknown): CompactionReply {
+function failure(e: unknown): Extract<CompactionReply, { ok: false }> {
   if (e instanceof EdgeKVError) return { ok: false, code: e.code, message: e.message };
   return { ok: false, code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
-function sleep(clock: Clock, ms: number): Promise<void> {
-  if (!(ms > 0)) return Promise.resolve();
-  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+/** Another node's merge held here: inputs while they arrive, outputs until the owner fetched them. */
+interface IncomingJob {
+  id: string;
+  owner: string;
+  params: CompactionJobParams;
+  files: TransferFile[];
+  chunkBytes: number;
+  buffers: Uint8Array[];
+  /** Chunk indexes received, per file. */
+  received: Set<number>[];
+  reserved: number;
+  state: 'receiving' | 'merging' | 'ready';
+  outputs?: Uint8Array[];
+  timer: TimerHandle;
 }
 
-function checksumsOf(out: CompactionJobOutput): number[] {
-  return out.tables.map((t) => crc32(t.bytes) >>> 0);
-}
-
-/** Checks a remote answer before the engine may install it: per-table CRC from the target, then each table's own block checksums. */
-function verifyRemote(from: string, out: CompactionJobOutput, checksums: number[] | undefined): void {
-  if (checksums === undefined || checksums.length !== out.tables.length) throw new RemoteOutputCorruptError(from, 'missing or mismatched checksums');
-  for (const [i, t] of out.tables.entries()) {
-    if (crc32(t.bytes) >>> 0 !== checksums[i]) throw new RemoteOutputCorruptError(from, `table ${i} CRC mismatch`);
-    try {
-      const buf = Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength);
-      SSTableReader.open(bufferSource(buf), i, `remote output #${i}`);
-    } catch (e) {
-      throw new RemoteOutputCorruptError(from, `table ${i}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-}
+let incarnations = 0;
 
 /**
  * Runs the engine's merge jobs. The job is pure (SSTable bytes in, bytes out),
  * so it may run on another node; the engine installs the output once, when
- * this actor answers. A remote attempt that fails, times out, is refused or
- * returns output that fails verification is redone locally, and a late answer
- * is dropped: nothing is lost or installed twice.
+ * this actor answers. A remote attempt (inputs and outputs streamed in
+ * acknowledged, checksummed chunks: see messages.ts) that fails, times out, is
+ * refused or returns output that fails verification is redone locally, and
+ * late messages of an abandoned attempt change nothing: nothing is lost or
+ * installed twice.
  */
 export class CompactionActor implements Actor<CompactionRequest> {
   private readonly stats: CompactionStats = {
@@ -126,14 +132,39 @@ export class CompactionActor implements Actor<CompactionRequest> {
     fallbacksByReason: { timeout: 0, error: 0, corrupt: 0, busy: 0 },
     servedForOthers: 0,
     rejectedBusy: 0,
+    rejectedMemory: 0,
     inputBytes: 0,
     outputBytes: 0,
     bytesSent: 0,
     bytesReceived: 0,
+    chunksSent: 0,
+    chunksFetched: 0,
+    chunksReceived: 0,
+    duplicateChunks: 0,
+    staleMessages: 0,
+    expiredJobs: 0,
+    heldForOthersBytes: 0,
     predictions: [],
   };
+  private readonly incoming = new Map<string, IncomingJob>();
+  /** Job ids are `<node>#<incarnation>#<n>`: never reused, even by a restarted actor. */
+  private readonly incarnation = `${Date.now().toString(36)}.${(++incarnations).toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
+  private nextJob = 0;
+  private readonly transfer: TransferSettings;
 
-  constructor(private readonly options: CompactionActorOptions) {}
+  constructor(private readonly options: CompactionActorOptions) {
+    this.transfer = {
+      chunkBytes: options.transfer?.chunkBytes ?? compactionTransferDefaults.chunkBytes,
+      window: options.transfer?.window ?? compactionTransferDefaults.window,
+      chunkTimeoutMs: options.transfer?.chunkTimeoutMs ?? compactionTransferDefaults.chunkTimeoutMs,
+    };
+  }
+
+  postStop(ctx: ActorContext<CompactionRequest>): void {
+    for (const job of this.incoming.values()) ctx.clock.clearTimeout(job.timer);
+    this.incoming.clear();
+    this.stats.heldForOthersBytes = 0;
+  }
 
   receive(m: CompactionRequest, ctx: ActorContext<CompactionRequest>): void {
     const sender = ctx.sender;
@@ -142,21 +173,21 @@ export class CompactionActor implements Actor<CompactionRequest> {
       case 'stats':
         answer({ ok: true, type: 'stats', stats: { ...this.stats, fallbacksByReason: { ...this.stats.fallbacksByReason }, predictions: [...this.stats.predictions] } });
         return;
-      case 'run-job': {
-        const me = this.nodeName(ctx);
-        if (this.options.admitRemote !== undefined && !this.options.admitRemote()) {
-          this.stats.rejectedBusy++;
-          answer(failure(new TargetBusyError(me)));
-          return;
-        }
-        this.stats.servedForOthers++;
-        this.runLocal(m.input, true).then(
-          ({ output, computeMs, waitMs }) =>
-            answer({ ok: true, type: 'output', output, ranOn: me, computeMs, ...(waitMs !== undefined ? { waitMs } : {}), checksums: checksumsOf(output) }),
-          (e: unknown) => answer(failure(e)),
-        );
+      case 'offer':
+        answer(this.offer(m, ctx));
         return;
-      }
+      case 'chunk':
+        answer(this.chunk(m, ctx));
+        return;
+      case 'merge':
+        this.merge(m.job, ctx).then(answer, (e: unknown) => answer(failure(e)));
+        return;
+      case 'fetch':
+        answer(this.fetch(m, ctx));
+        return;
+      case 'release':
+        if (!this.drop(m.job, ctx)) this.stats.staleMessages++;
+        return;
       case 'compact':
         // Not awaited: several merges may be in flight (the engine bounds how many).
         this.place(m.input, ctx).then(answer, (e: unknown) => answer(failure(e)));
@@ -167,6 +198,140 @@ export class CompactionActor implements Actor<CompactionRequest> {
   private nodeName(ctx: ActorContext<CompactionRequest>): string {
     return this.options.node ?? ctx.self.toString();
   }
+
+  // ---- target side: another node's merge, in chunks ----
+
+  private offer(m: Extract<CompactionRequest, { type: 'offer' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
+    const me = this.nodeName(ctx);
+    if (this.incoming.has(m.job)) return { ok: true, type: 'accepted', job: m.job }; // a duplicated offer
+    let pending = 0;
+    for (const j of this.incoming.values()) if (j.state === 'receiving') pending++;
+    if (this.options.admitRemote !== undefined && !this.options.admitRemote(pending)) {
+      this.stats.rejectedBusy++;
+      return failure(new TargetBusyError(me));
+    }
+    let inputBytes = 0;
+    for (const f of m.files) inputBytes += f.length;
+    const reserved = 2 * inputBytes;
+    const bound = this.options.maxHeldForOthersBytes ?? compactionTransferDefaults.maxHeldForOthersBytes;
+    if (this.stats.heldForOthersBytes + reserved > bound) {
+      this.stats.rejectedMemory++;
+      return failure(new TargetMemoryError(me, reserved, this.stats.heldForOthersBytes, bound));
+    }
+    if (!(m.chunkBytes > 0) || m.files.some((f) => !Number.isInteger(f.length) || f.length < 0)) {
+      return failure(new EdgeKVError('BAD_REQUEST', `offer ${m.job}: bad sizes`));
+    }
+    const job: IncomingJob = {
+      id: m.job,
+      owner: m.owner,
+      params: m.params,
+      files: m.files,
+      chunkBytes: m.chunkBytes,
+      buffers: m.files.map((f) => new Uint8Array(f.length)),
+      received: m.files.map(() => new Set<number>()),
+      reserved,
+      state: 'receiving',
+      // An owner that vanished (or gave up without a release reaching us) does not pin the memory.
+      timer: ctx.clock.setTimeout(() => {
+        if (this.drop(m.job, ctx)) this.stats.expiredJobs++;
+      }, Math.max(1, m.ttlMs)),
+    };
+    this.incoming.set(m.job, job);
+    this.stats.heldForOthersBytes += reserved;
+    return { ok: true, type: 'accepted', job: m.job };
+  }
+
+  /** Forgets a held job and frees its reservation; false if it was not held. */
+  private drop(id: string, ctx: ActorContext<CompactionRequest>): boolean {
+    const job = this.incoming.get(id);
+    if (job === undefined) return false;
+    this.incoming.delete(id);
+    ctx.clock.clearTimeout(job.timer);
+    this.stats.heldForOthersBytes -= job.reserved;
+    return true;
+  }
+
+  private chunk(m: Extract<CompactionRequest, { type: 'chunk' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
+    const me = this.nodeName(ctx);
+    const job = this.incoming.get(m.job);
+    if (job === undefined) {
+      this.stats.staleMessages++;
+      return failure(new UnknownJobError(me, m.job));
+    }
+    const file = job.files[m.file];
+    const index = m.offset / job.chunkBytes;
+    const expected = file === undefined ? -1 : Math.min(job.chunkBytes, file.length - m.offset);
+    const bytes = m.bytes instanceof Uint8Array ? m.bytes : new Uint8Array(0);
+    if (file === undefined || !Number.isInteger(index) || m.offset >= file.length || bytes.byteLength !== expected || crcOf(bytes) !== m.crc) {
+      // Corrupt or malformed in transit: the job cannot succeed; free it now (later chunks are stale).
+      this.drop(m.job, ctx);
+      return failure(new EdgeKVError('CORRUPTION', `job ${m.job}: chunk ${m.file}@${m.offset} failed its length or CRC check`));
+    }
+    if (job.state !== 'receiving' || job.received[m.file]!.has(index)) {
+      this.stats.duplicateChunks++;
+      return { ok: true, type: 'ack', job: m.job, file: m.file, offset: m.offset };
+    }
+    job.buffers[m.file]!.set(bytes, m.offset);
+    job.received[m.file]!.add(index);
+    this.stats.chunksReceived++;
+    return { ok: true, type: 'ack', job: m.job, file: m.file, offset: m.offset };
+  }
+
+  private async merge(id: string, ctx: ActorContext<CompactionRequest>): Promise<CompactionReply> {
+    const me = this.nodeName(ctx);
+    const job = this.incoming.get(id);
+    if (job === undefined) {
+      this.stats.staleMessages++;
+      throw new UnknownJobError(me, id);
+    }
+    if (job.state !== 'receiving') throw new EdgeKVError('BAD_STATE', `job ${id} is already ${job.state}`);
+    for (const [i, f] of job.files.entries()) {
+      const missing = chunkOffsets(f.length, job.chunkBytes).length - job.received[i]!.size;
+      if (missing !== 0 || crcOf(job.buffers[i]!) !== f.crc) {
+        this.drop(id, ctx);
+        throw new EdgeKVError('CORRUPTION', `job ${id}: input ${i} ${missing !== 0 ? `misses ${missing} chunks` : 'failed its CRC'}`);
+      }
+    }
+    job.state = 'merging';
+    const input: CompactionJobInput = { ...job.params, inputs: job.buffers };
+    job.buffers = []; // the pool may move them away
+    const { output, computeMs, waitMs } = await this.runLocal(input, true);
+    if (this.incoming.get(id) !== job) {
+      // Released or expired while merging: the owner has moved on.
+      this.stats.staleMessages++;
+      throw new UnknownJobError(me, id);
+    }
+    job.state = 'ready';
+    job.outputs = output.tables.map((t) => t.bytes);
+    this.stats.servedForOthers++;
+    return {
+      ok: true,
+      type: 'merged',
+      job: id,
+      ranOn: me,
+      tables: job.outputs.map((b) => ({ length: b.byteLength, crc: crcOf(b) })),
+      stats: output.stats,
+      computeMs,
+      ...(waitMs !== undefined ? { waitMs } : {}),
+    };
+  }
+
+  private fetch(m: Extract<CompactionRequest, { type: 'fetch' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
+    const me = this.nodeName(ctx);
+    const job = this.incoming.get(m.job);
+    if (job === undefined) {
+      this.stats.staleMessages++;
+      return failure(new UnknownJobError(me, m.job));
+    }
+    const table = job.outputs?.[m.table];
+    if (job.state !== 'ready' || table === undefined || m.offset < 0 || m.length <= 0 || m.offset + m.length > table.byteLength) {
+      return failure(new EdgeKVError('BAD_REQUEST', `job ${m.job}: no output range ${m.table}@${m.offset}+${m.length}`));
+    }
+    const bytes = table.subarray(m.offset, m.offset + m.length);
+    return { ok: true, type: 'chunk', job: m.job, table: m.table, offset: m.offset, bytes, crc: crcOf(bytes) };
+  }
+
+  // ---- owner side ----
 
   private async runLocal(input: CompactionJobInput, forOther = false): Promise<{ output: CompactionJobOutput; computeMs: number; waitMs?: number }> {
     for (const b of input.inputs) this.stats.inputBytes += b.byteLength;
@@ -203,45 +368,65 @@ export class CompactionActor implements Actor<CompactionRequest> {
     let fallbackReason: FallbackReason | undefined;
     if (placed !== 'local' && !('local' in placed)) {
       const remote: RemotePlacement = 'target' in placed ? placed : { target: placed, targetNode: placed.toString() };
-      // Keep a copy: a local retry needs the inputs even if the transport or the target's pool moved them.
-      const copy: CompactionJobInput = { ...input, inputs: input.inputs.map((b) => Uint8Array.from(b)) };
+      const job = `${me}#${this.incarnation}#${++this.nextJob}`;
       const t0 = clock.now();
+      // The model's deadline, plus moving the inputs and about as many output bytes at the slowest rate waited for.
+      const modelMs = remote.timeoutMs ?? this.options.remoteTimeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+      const transferMs = (2 * inputBytes) / (this.options.minTransferBytesPerMs ?? compactionTransferDefaults.minTransferBytesPerMs);
       try {
-        await sleep(clock, this.options.networkDelayMs?.(inputBytes) ?? 0);
-        this.stats.bytesSent += inputBytes;
-        const timeoutMs = remote.timeoutMs ?? this.options.remoteTimeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
-        const r = await remote.target.ask<CompactionReply>({ type: 'run-job', input, owner: me }, { timeoutMs });
-        if (r.ok && r.type === 'output') {
-          let outputBytes = 0;
-          for (const t of r.output.tables) outputBytes += t.bytes.byteLength;
-          this.stats.bytesReceived += outputBytes;
-          await sleep(clock, this.options.networkDelayMs?.(outputBytes) ?? 0);
-          verifyRemote(remote.targetNode, r.output, r.checksums);
-          const totalMs = clock.now() - t0;
-          const computeMs = Math.min(totalMs, r.computeMs ?? totalMs);
-          // Waiting at the target for a core is neither compute nor transfer (the local path does not record it either).
-          const waitMs = Math.min(totalMs - computeMs, r.waitMs ?? 0);
-          this.stats.remoteJobs++;
-          this.predicted(remote.targetNode, inputBytes, remote.predictedMs, totalMs);
-          this.options.onRecord?.({
-            owner: me,
-            ranOn: remote.targetNode,
-            inputBytes,
-            outputBytes,
-            computeMs,
-            transferMs: totalMs - computeMs - waitMs,
-            totalMs,
-            outcome: 'remote',
-          });
-          return { ...r, ranOn: remote.targetNode };
-        }
-        fallbackReason = !r.ok && r.code === 'BUSY' ? 'busy' : 'error';
+        const r = await offloadChunked({
+          target: remote.target,
+          targetNode: remote.targetNode,
+          owner: me,
+          job,
+          input,
+          clock,
+          deadline: t0 + modelMs + transferMs,
+          settings: this.transfer,
+          networkDelayMs: this.options.networkDelayMs,
+          onSent: (bytes) => {
+            this.stats.bytesSent += bytes;
+            this.stats.chunksSent++;
+          },
+          onFetched: (bytes) => {
+            this.stats.bytesReceived += bytes;
+            this.stats.chunksFetched++;
+          },
+        });
+        remote.target.tell({ type: 'release', job });
+        const totalMs = clock.now() - t0;
+        const computeMs = Math.min(totalMs, r.computeMs);
+        // Waiting at the target for a core is neither compute nor transfer (the local path does not record it either).
+        const waitMs = Math.min(totalMs - computeMs, r.waitMs ?? 0);
+        this.stats.remoteJobs++;
+        this.predicted(remote.targetNode, inputBytes, remote.predictedMs, totalMs);
+        this.options.onRecord?.({
+          owner: me,
+          ranOn: remote.targetNode,
+          inputBytes,
+          outputBytes: r.outputBytes,
+          computeMs,
+          transferMs: totalMs - computeMs - waitMs,
+          totalMs,
+          outcome: 'remote',
+        });
+        return { ok: true, type: 'output', output: r.output, ranOn: remote.targetNode, computeMs, ...(r.waitMs !== undefined ? { waitMs: r.waitMs } : {}) };
       } catch (e) {
-        fallbackReason = e instanceof RemoteOutputCorruptError ? 'corrupt' : e instanceof EdgeKVError && e.code === 'ASK_TIMEOUT' ? 'timeout' : 'error';
+        fallbackReason =
+          e instanceof RemoteOutputCorruptError || (e instanceof EdgeKVError && e.code === 'CORRUPTION')
+            ? 'corrupt'
+            : e instanceof EdgeKVError && e.code === 'ASK_TIMEOUT'
+              ? 'timeout'
+              : e instanceof EdgeKVError && (e.code === 'BUSY' || e.code === 'NO_MEMORY')
+                ? 'busy'
+                : 'error';
+        // Frees whatever the target holds (a target that never got the offer counts it as stale).
+        remote.target.tell({ type: 'release', job });
       }
       this.stats.remoteFallbacks++;
       this.stats.fallbacksByReason[fallbackReason]++;
-      input = copy;
+      // Late chunk messages of the abandoned attempt may still read the inputs: merge a copy (the pool moves what it is given).
+      input = { ...input, inputs: input.inputs.map((b) => Uint8Array.from(b)) };
     } else if (placed !== 'local') {
       localPrediction = placed.predictedMs;
     }

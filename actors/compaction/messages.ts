@@ -1,10 +1,39 @@
 import type { CompactionJobInput, CompactionJobOutput } from '../../storage/compaction-job.js';
 
+/** A merge's parameters without its input tables (they travel in chunks). */
+export type CompactionJobParams = Omit<CompactionJobInput, 'inputs'>;
+
+/** One file of a chunked transfer: its total length and CRC-32, checked once every chunk is in. */
+export interface TransferFile {
+  length: number;
+  crc: number;
+}
+
+/** An output table announced by the target before the owner fetches it (its properties are read back from the verified bytes). */
+export type OutputTableMeta = TransferFile;
+
+/**
+ * The compaction actor's messages. A merge for another node travels in chunks
+ * (no message carries more than `chunkBytes` of table data, well under the TCP
+ * frame limit), all keyed by a job id the owner never reuses:
+ *  1. `offer` (ask): sizes and CRCs of the inputs; the target accepts or refuses
+ *     (no free core, or the bytes it would hold for others exceed its bound);
+ *  2. `chunk` (ask, at most `window` unacknowledged): input bytes with a CRC each;
+ *  3. `merge` (ask): the target checks every file's length and CRC, merges in its
+ *     pool, answers the output tables' lengths and CRCs;
+ *  4. `fetch` (ask, at most `window` outstanding): the owner pulls output chunks;
+ *  5. `release` (tell): the target frees the job (also sent when the owner gives up).
+ * A target forgets a job at `release` or when its time to live runs out;
+ * messages for a job it does not hold are answered `UNKNOWN_JOB` and change nothing.
+ */
 export type CompactionRequest =
   /** From this node's engine: run a merge wherever placement says, install nothing. */
   | { type: 'compact'; input: CompactionJobInput }
-  /** From another node's compaction actor: run this merge here, locally. */
-  | { type: 'run-job'; input: CompactionJobInput; owner?: string }
+  | { type: 'offer'; job: string; owner: string; files: TransferFile[]; params: CompactionJobParams; chunkBytes: number; ttlMs: number }
+  | { type: 'chunk'; job: string; file: number; offset: number; bytes: Uint8Array; crc: number }
+  | { type: 'merge'; job: string }
+  | { type: 'fetch'; job: string; table: number; offset: number; length: number }
+  | { type: 'release'; job: string }
   | { type: 'stats' };
 
 export type FallbackReason = 'timeout' | 'error' | 'corrupt' | 'busy';
@@ -23,15 +52,29 @@ export interface CompactionStats {
   /** Remote jobs that failed or timed out and were redone locally. */
   remoteFallbacks: number;
   fallbacksByReason: Record<FallbackReason, number>;
-  /** Jobs run here for other nodes. */
+  /** Jobs run here for other nodes (merged and answered). */
   servedForOthers: number;
   /** Jobs from other nodes refused because no core was free. */
   rejectedBusy: number;
+  /** Jobs from other nodes refused because the bytes held for others would exceed the bound. */
+  rejectedMemory: number;
   inputBytes: number;
   outputBytes: number;
   /** Bytes this node shipped to others (inputs) and got back (outputs). */
   bytesSent: number;
   bytesReceived: number;
+  /** Chunks sent (inputs) and fetched (outputs) as owner; chunks received as target. */
+  chunksSent: number;
+  chunksFetched: number;
+  chunksReceived: number;
+  /** Chunks that arrived twice for a held job (acknowledged, not written again). */
+  duplicateChunks: number;
+  /** Messages for jobs this node does not hold (released, expired, never offered): answered UNKNOWN_JOB, ignored. */
+  staleMessages: number;
+  /** Jobs dropped because their owner neither fetched nor released them in time. */
+  expiredJobs: number;
+  /** Bytes currently reserved for other nodes' jobs (inputs and outputs). */
+  heldForOthersBytes: number;
   /** The latest model predictions next to what happened (bounded). */
   predictions: PredictionSample[];
 }
@@ -46,8 +89,10 @@ export type CompactionReply =
       computeMs?: number;
       /** Time the job queued where it ran before its merge started. */
       waitMs?: number;
-      /** CRC-32 of each output table, computed where the merge ran. */
-      checksums?: number[];
     }
+  | { ok: true; type: 'accepted'; job: string }
+  | { ok: true; type: 'ack'; job: string; file: number; offset: number }
+  | { ok: true; type: 'merged'; job: string; ranOn: string; tables: OutputTableMeta[]; stats: CompactionJobOutput['stats']; computeMs: number; waitMs?: number }
+  | { ok: true; type: 'chunk'; job: string; table: number; offset: number; bytes: Uint8Array; crc: number }
   | { ok: true; type: 'stats'; stats: CompactionStats }
   | { ok: false; code: string; message: string };

@@ -4,7 +4,8 @@ import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { ActorRef } from '../../runtime/actor-ref.js';
 import { LSM_DEFAULTS, type LsmTuning } from '../../storage/defaults.js';
 import { LsmEngine } from '../../storage/engine.js';
-import { InlineJobRunner } from '../../storage/job-runner.js';
+import type { StorageJobRunner } from '../../storage/job-runner.js';
+import { acquireStoragePool, type StoragePoolLease } from '../../storage/pool-runner.js';
 import { ActorJobRunner } from '../compaction/actor-job-runner.js';
 import type { PilotNode } from '../pilot/pilot-node.js';
 import { NodeFileSystem } from '../../storage/fs-node.js';
@@ -74,26 +75,43 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
   }
   let engine: LsmEngine | undefined;
   let pilot: PilotNode | undefined;
+  let poolLease: StoragePoolLease | undefined;
   let makeStateMachine = hooks.stateMachine;
   if (makeStateMachine === undefined) {
+    // Flushes and merges run on the process's piscina pools, never on this
+    // node's thread (a merge there would hold up Raft and the front door).
     // EdgePilot: the engine's merges go through the compaction actor, which
-    // runs them here or on another edge node; flushes stay here. Spawned
-    // before the engine opens, which may start merging at once.
-    let jobs: ActorJobRunner | undefined;
+    // runs them here (on the pool) or on another edge node; flushes stay
+    // here. Spawned before the engine opens, which may start merging at once.
+    let local: StorageJobRunner;
+    if (hooks.pilot?.jobs !== undefined) {
+      local = hooks.pilot.jobs;
+    } else {
+      poolLease = acquireStoragePool();
+      local = poolLease.runner;
+    }
+    let jobs: StorageJobRunner = local;
     if (pilotEnabled(config)) {
       const concurrency = hooks.lsm?.maxBackgroundCompactions ?? config.lsm?.maxBackgroundCompactions ?? LSM_DEFAULTS.maxBackgroundCompactions;
-      pilot = bootEdgePilot(system, config, new InlineJobRunner(), concurrency, hooks.pilot);
+      pilot = bootEdgePilot(system, config, local, concurrency, hooks.pilot);
       jobs = new ActorJobRunner(pilot.compaction, pilot.cpu);
     }
     // The Raft log is the WAL: the engine runs without one (see lsm-store.ts).
-    const lsm = await LsmEngine.open({
-      ...config.lsm,
-      ...hooks.lsm,
-      fs: new NodeFileSystem(),
-      dir: join(config.dataDir, 'lsm'),
-      wal: false,
-      ...(jobs !== undefined ? { jobs } : {}),
-    });
+    let lsm: LsmEngine;
+    try {
+      lsm = await LsmEngine.open({
+        ...config.lsm,
+        ...hooks.lsm,
+        fs: new NodeFileSystem(),
+        dir: join(config.dataDir, 'lsm'),
+        wal: false,
+        jobs,
+      });
+    } catch (e) {
+      if (pilot !== undefined) for (const ref of [pilot.monitor, pilot.scheduler, pilot.compaction]) system.stop(ref);
+      await poolLease?.release();
+      throw e;
+    }
     engine = lsm;
     makeStateMachine = () => new EdgeStateMachine(new LsmKvStore(lsm));
   }
@@ -166,6 +184,7 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
         system.stop(pilot.scheduler);
         system.stop(pilot.compaction);
       }
+      await poolLease?.release();
     },
   };
 }

@@ -3,9 +3,11 @@ import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { StorageJobRunner } from '../../storage/job-runner.js';
 import type { CompactionReply, CompactionRequest } from '../compaction/messages.js';
 import { pilotEdgeDefaults, pilotTimings } from '../pilot/defaults.js';
-import { bootPilotNode, type PilotNode, type PilotNodeConfig } from '../pilot/pilot-node.js';
+import { bootPilotNode, type PilotNode, type PilotNodeConfig, type PilotNodeOptions } from '../pilot/pilot-node.js';
 import type { TierSpec } from '../pilot/tier.js';
 import { edgePaths, type ClusterLayout, type EdgePilotConfig } from './contract.js';
+
+type PilotNodeConfigCompaction = NonNullable<PilotNodeOptions['compaction']>;
 
 /** Knobs of EdgePilot inside an edge node beyond its config (tests, benchmarks). */
 export interface EdgePilotHooks {
@@ -13,8 +15,17 @@ export interface EdgePilotHooks {
   monitorPeriodMs?: number;
   /** Absolute tier speed (see EmulatedTier): bytes per ms of a speedFactor-1 core. Unset: tiers stretch the real merge time. */
   referenceBytesPerMs?: number;
-  /** Largest merge offered to another node; default pilotTimings.maxOffloadBytes (the TCP frame limit). */
+  /**
+   * The runner doing this node's real flush and merge work (its own merges and
+   * those received from other nodes), with or without EdgePilot. Default: the
+   * process's shared piscina pools (storage/pool-runner.ts), so merges never
+   * block the node's thread (Raft, gRPC, actors). Tests may pass an InlineJobRunner.
+   */
+  jobs?: StorageJobRunner;
+  /** Largest merge offered to another node; default pilotTimings.maxOffloadBytes (half a target's memory bound for others' jobs). */
   maxOffloadBytes?: number;
+  /** Chunked transfer and remote-job memory knobs of the compaction actor (tests). */
+  compaction?: PilotNodeConfigCompaction;
   /** Emulated one-way network time for `bytes` between nodes (benchmarks); default none (the real transport's own time). */
   networkDelayMs?: (bytes: number) => number;
   /** Called with the node's pilot actors once they are spawned (tests read its CPU and placement). */
@@ -68,6 +79,7 @@ export function bootEdgePilot(
         : {}),
     ...(hooks.networkDelayMs !== undefined ? { networkDelayMs: hooks.networkDelayMs } : {}),
     ...(hooks.monitorPeriodMs !== undefined ? { monitorPeriodMs: hooks.monitorPeriodMs } : {}),
+    ...(hooks.compaction !== undefined ? { compaction: hooks.compaction } : {}),
   });
   hooks.onPilot?.(node);
   return node;

@@ -1,4 +1,4 @@
-import { runtimeDefaults } from '../../runtime/defaults.js';
+import { compactionTransferDefaults } from '../compaction/defaults.js';
 import type { Line } from './linear-regression.js';
 
 /**
@@ -38,13 +38,14 @@ export const pilotTimings = {
   /** Spare bandwidth reported by a node whose link is idle: the paper's 10 Gbps, in MB/s. */
   linkBandwidthMBps: 1250,
   /**
-   * Largest merge (input bytes) offered to another node. A `run-job` and its
-   * answer each travel as one message, and the TCP transport refuses frames
-   * over `maxFrameBytes` (the message would be dropped and the merge redone
-   * here after its deadline): half of it leaves room for the envelope and an
-   * output a little larger than the inputs. Larger merges always run locally.
+   * Largest merge (input bytes) offered to another node. Inputs and outputs
+   * travel in 1 MiB chunks (actors/compaction/chunked-transfer.ts), so the TCP
+   * frame limit no longer bounds it; a target reserves twice a job's input
+   * bytes (inputs, then outputs until fetched) within its bound
+   * (`compactionTransferDefaults.maxHeldForOthersBytes`: an eighth of memory,
+   * 64 MiB to 1 GiB), so a larger merge could never be accepted: half of it.
    */
-  maxOffloadBytes: runtimeDefaults.maxFrameBytes / 2,
+  maxOffloadBytes: compactionTransferDefaults.maxHeldForOthersBytes / 2,
 } as const;
 
 /** EdgePilot inside an edge node (actors/edge/boot.ts). */

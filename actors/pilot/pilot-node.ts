@@ -5,6 +5,7 @@ import type { StorageJobRunner } from '../../storage/job-runner.js';
 import { EmulatedTier, type HostCpu } from './emulated-tier.js';
 import type { SchedulerMessage } from './messages.js';
 import { monitorProps, type MonitorMessage } from './monitor-actor.js';
+import { pilotTimings } from './defaults.js';
 import { pilotPlacement } from './placement.js';
 import { schedulerProps } from './scheduler-actor.js';
 import { resolveTier, type TierName, type TierSpec } from './tier.js';
@@ -33,10 +34,10 @@ export interface PilotNodeOptions {
   offload?: boolean;
   networkDelayMs?: (bytes: number) => number;
   monitorPeriodMs?: number;
-  /** Merges larger than this (input bytes) always run locally (a transport with a frame limit). */
+  /** Merges larger than this (input bytes) always run locally (default: what a target's memory bound can take). */
   maxOffloadBytes?: number;
   /** Passed through to the compaction actor (timeouts in tests). */
-  compaction?: Partial<Pick<CompactionActorOptions, 'remoteTimeoutMs'>>;
+  compaction?: Partial<Pick<CompactionActorOptions, 'remoteTimeoutMs' | 'transfer' | 'maxHeldForOthersBytes' | 'minTransferBytesPerMs'>>;
 }
 
 export interface PilotNode {
@@ -76,7 +77,7 @@ export function bootPilotNode(o: PilotNodeOptions): PilotNode {
           clock: o.system.clock,
           schedulers,
           compactionOf: (n) => o.refOf<CompactionRequest>(n, pathOf(n, 'compaction')),
-          ...(o.maxOffloadBytes !== undefined ? { maxOffloadBytes: o.maxOffloadBytes } : {}),
+          maxOffloadBytes: o.maxOffloadBytes ?? pilotTimings.maxOffloadBytes,
         });
   let monitorRef: ActorRef<MonitorMessage> | undefined;
   const compaction = o.system.spawn(
@@ -84,7 +85,8 @@ export function bootPilotNode(o: PilotNodeOptions): PilotNode {
       local: cpu,
       node: name,
       ...(placement !== undefined ? { placement } : {}),
-      admitRemote: () => cpu.status().availableCores >= 1,
+      // Jobs accepted whose inputs are still arriving will take a core too.
+      admitRemote: (pending) => cpu.status().availableCores - pending >= 1,
       ...(o.networkDelayMs !== undefined ? { networkDelayMs: o.networkDelayMs } : {}),
       onRecord: (event) => monitorRef?.tell({ type: 'record', event }),
       ...o.compaction,

@@ -1,0 +1,183 @@
+import { crc32 } from 'node:zlib';
+import type { ActorRef } from '../../runtime/index.js';
+import type { Clock } from '../../runtime/clock.js';
+import { AskTimeoutError, EdgeKVError } from '../../runtime/errors.js';
+import type { CompactionJobInput, CompactionJobOutput } from '../../storage/compaction-job.js';
+import { bufferSource, SSTableReader } from '../../storage/sstable-reader.js';
+import type { CompactionReply, CompactionRequest, TransferFile } from './messages.js';
+
+/** Chunked transfer settings (see actors/pilot/defaults.ts for the defaults and their reasons). */
+export interface TransferSettings {
+  /** Largest piece of table data in one message. */
+  chunkBytes: number;
+  /** Chunks sent (or fetched) and not yet acknowledged, at most. */
+  window: number;
+  /** A chunk, offer or fetch not answered in this time fails the attempt (a dead or wedged target), within the overall deadline. */
+  chunkTimeoutMs: number;
+}
+
+export class RemoteOutputCorruptError extends EdgeKVError {
+  constructor(readonly from: string, detail: string) {
+    super('CORRUPTION', `merge output from ${from} failed verification (${detail}); redoing the merge locally`);
+  }
+}
+
+export class TargetBusyError extends EdgeKVError {
+  constructor(readonly node: string) {
+    super('BUSY', `node ${node} has no free core for another node's merge; run it locally or elsewhere`);
+  }
+}
+
+export class TargetMemoryError extends EdgeKVError {
+  constructor(readonly node: string, needed: number, held: number, bound: number) {
+    super('NO_MEMORY', `node ${node} would hold ${held + needed} bytes for other nodes' merges, over its bound of ${bound}; run it locally or elsewhere`);
+  }
+}
+
+export class UnknownJobError extends EdgeKVError {
+  constructor(node: string, job: string) {
+    super('UNKNOWN_JOB', `node ${node} holds no job ${job} (released, expired or never offered)`);
+  }
+}
+
+export const crcOf = (b: Uint8Array): number => crc32(b) >>> 0;
+
+/** Offsets of the chunks of a `length`-byte file. */
+export function chunkOffsets(length: number, chunkBytes: number): number[] {
+  const out: number[] = [];
+  for (let off = 0; off < length; off += chunkBytes) out.push(off);
+  return out;
+}
+
+/** Runs `send(0..count-1)` with at most `window` in flight; stops issuing at the first failure and rethrows it. */
+export async function pipelined(count: number, window: number, send: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { e: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failed === undefined && next < count) {
+      const i = next++;
+      try {
+        await send(i);
+      } catch (e) {
+        failed ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(window, count)) }, lane));
+  if (failed !== undefined) throw failed.e;
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  if (!(ms > 0)) return Promise.resolve();
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
+function raise(r: Extract<CompactionReply, { ok: false }>): never {
+  throw new EdgeKVError(r.code, r.message);
+}
+
+/** Checks the assembled output: length and CRC per table as the target announced them, then each table's own (checksummed) footer, index and properties. */
+export function verifyOutput(from: string, tables: Uint8Array[], files: TransferFile[]): CompactionJobOutput['tables'] {
+  if (tables.length !== files.length) throw new RemoteOutputCorruptError(from, 'table count mismatch');
+  return tables.map((bytes, i) => {
+    const f = files[i]!;
+    if (bytes.byteLength !== f.length) throw new RemoteOutputCorruptError(from, `table ${i} is ${bytes.byteLength} bytes, announced ${f.length}`);
+    if (crcOf(bytes) !== f.crc) throw new RemoteOutputCorruptError(from, `table ${i} CRC mismatch`);
+    try {
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return { bytes, props: SSTableReader.open(bufferSource(buf), i, `remote output #${i}`).props };
+    } catch (e) {
+      throw new RemoteOutputCorruptError(from, `table ${i}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+}
+
+export interface OffloadRequest {
+  target: ActorRef<CompactionRequest>;
+  targetNode: string;
+  owner: string;
+  /** Unique for ever (owner name, incarnation, sequence): late messages of an old attempt never match a new one. */
+  job: string;
+  input: CompactionJobInput;
+  clock: Clock;
+  /** Clock time past which the attempt is abandoned. */
+  deadline: number;
+  settings: TransferSettings;
+  networkDelayMs?: ((bytes: number) => number) | undefined;
+  onSent?: (bytes: number) => void;
+  onFetched?: (bytes: number) => void;
+}
+
+export interface OffloadResult {
+  output: CompactionJobOutput;
+  computeMs: number;
+  waitMs?: number;
+  outputBytes: number;
+}
+
+/**
+ * The owner's side of a remote merge: offer, stream the inputs in acknowledged
+ * chunks, ask for the merge, pull the outputs in chunks, verify them. Throws on
+ * any failure (the caller redoes the merge locally and releases the job);
+ * installs nothing itself.
+ */
+export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> {
+  const { clock, settings } = o;
+  const remaining = (what: string, cap = Infinity): number => {
+    const left = o.deadline - clock.now();
+    if (left <= 0) throw new AskTimeoutError(`${o.targetNode} (${what})`, 0);
+    return Math.max(1, Math.min(cap, left));
+  };
+  const ask = async (m: CompactionRequest, what: string, cap: number): Promise<Extract<CompactionReply, { ok: true }>> => {
+    const r = await o.target.ask<CompactionReply>(m, { timeoutMs: remaining(what, cap) });
+    if (!r.ok) raise(r);
+    return r;
+  };
+  let inputBytes = 0;
+  for (const b of o.input.inputs) inputBytes += b.byteLength;
+  const files: TransferFile[] = o.input.inputs.map((b) => ({ length: b.byteLength, crc: crcOf(b) }));
+  const { inputs: _inputs, ...params } = o.input;
+  await sleep(clock, o.networkDelayMs?.(inputBytes) ?? 0);
+
+  const offered = await ask(
+    { type: 'offer', job: o.job, owner: o.owner, files, params, chunkBytes: settings.chunkBytes, ttlMs: remaining('offer') + settings.chunkTimeoutMs },
+    'offer',
+    settings.chunkTimeoutMs,
+  );
+  if (offered.type !== 'accepted') throw new EdgeKVError('UNEXPECTED_REPLY', `offer answered ${offered.type}`);
+
+  const pieces = o.input.inputs.flatMap((b, file) => chunkOffsets(b.byteLength, settings.chunkBytes).map((offset) => ({ file, offset })));
+  await pipelined(pieces.length, settings.window, async (i) => {
+    const { file, offset } = pieces[i]!;
+    const src = o.input.inputs[file]!;
+    const bytes = src.subarray(offset, Math.min(src.byteLength, offset + settings.chunkBytes));
+    const r = await ask({ type: 'chunk', job: o.job, file, offset, bytes, crc: crcOf(bytes) }, 'chunk', settings.chunkTimeoutMs);
+    if (r.type !== 'ack' || r.file !== file || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `chunk answered ${r.type}`);
+    o.onSent?.(bytes.byteLength);
+  });
+
+  const merged = await ask({ type: 'merge', job: o.job }, 'merge', Infinity);
+  if (merged.type !== 'merged') throw new EdgeKVError('UNEXPECTED_REPLY', `merge answered ${merged.type}`);
+
+  const tables = merged.tables.map((t) => new Uint8Array(t.length));
+  const wanted = merged.tables.flatMap((t, table) => chunkOffsets(t.length, settings.chunkBytes).map((offset) => ({ table, offset })));
+  let outputBytes = 0;
+  await pipelined(wanted.length, settings.window, async (i) => {
+    const { table, offset } = wanted[i]!;
+    const length = Math.min(settings.chunkBytes, merged.tables[table]!.length - offset);
+    const r = await ask({ type: 'fetch', job: o.job, table, offset, length }, 'fetch', settings.chunkTimeoutMs);
+    if (r.type !== 'chunk' || r.table !== table || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `fetch answered ${r.type}`);
+    if (r.bytes.byteLength !== length || crcOf(r.bytes) !== r.crc) throw new RemoteOutputCorruptError(o.targetNode, `output chunk ${table}@${offset} failed its CRC`);
+    tables[table]!.set(r.bytes, offset);
+    outputBytes += length;
+    o.onFetched?.(length);
+  });
+  await sleep(clock, o.networkDelayMs?.(outputBytes) ?? 0);
+  const verified = verifyOutput(o.targetNode, tables, merged.tables);
+  return {
+    output: { tables: verified, stats: merged.stats },
+    computeMs: merged.computeMs,
+    ...(merged.waitMs !== undefined ? { waitMs: merged.waitMs } : {}),
+    outputBytes,
+  };
+}

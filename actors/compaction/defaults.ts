@@ -1,0 +1,33 @@
+import { totalmem } from 'node:os';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Chunked transfer of remote merges (actors/compaction/chunked-transfer.ts).
+ * Sizes in bytes, times in ms.
+ */
+export const compactionTransferDefaults = {
+  /**
+   * Table data per message: 1 MiB, a quarter of the TCP transport's 4 MiB frame
+   * limit (runtime/defaults.ts `maxFrameBytes`), leaving room for the envelope,
+   * and large enough that per-message costs vanish next to the bytes.
+   */
+  chunkBytes: 1 * MiB,
+  /** Unacknowledged chunks per job (each direction): 4 MiB in flight, enough to keep a LAN link busy, bounded for the target's mailbox and memory. */
+  window: 4,
+  /** A target that answers no chunk (or offer, or fetch) for this long is treated as dead, even inside the job's deadline. */
+  chunkTimeoutMs: 5000,
+  /**
+   * The remote deadline is the model's (placement) plus the time to move the
+   * inputs and the outputs (about as large) at this slowest rate we wait for:
+   * 10 MB/s, a tenth of the network model's prior.
+   */
+  minTransferBytesPerMs: 10_000,
+  /**
+   * Bytes a node holds at once for other nodes' merges (inputs while they
+   * arrive, outputs until fetched; a job reserves twice its input size): an
+   * eighth of the machine's memory, at least 64 MiB and at most 1 GiB. An offer
+   * that would go over is refused (the owner merges locally).
+   */
+  maxHeldForOthersBytes: Math.min(1024 * MiB, Math.max(64 * MiB, Math.floor(totalmem() / 8))),
+} as const;
