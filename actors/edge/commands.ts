@@ -1,4 +1,5 @@
 import type { SessionRow } from '../raft/kv/sessions.js';
+import type { PieceRow } from './ownership.js';
 
 /**
  * The edge node's commands and queries inside a group's Raft log, on top of
@@ -16,28 +17,46 @@ export type EdgeCustomCommand =
   | { name: 'gdelete'; args: { key: string } }
   /** Deletes the served global keys whose user key is in [start, end) (latin1; empty end: unbounded). */
   | { name: 'gdeleteRange'; args: { start: string; end: string } }
-  /** Stop serving these ids (a range is about to move out); keys stay until `purge`. */
-  | { name: 'fence'; args: { spans: HexSpan[] } }
-  /** The fenced ids were copied to their new owner: `purge` may delete them. */
-  | { name: 'markMoved'; args: { spans: HexSpan[] } }
-  /** Deletes the keys of every range marked moved (they stay fenced). */
-  | { name: 'purge'; args: Record<string, never> }
-  /** Import step 1: fence the ids here and drop whatever is stored for them (the import replaces it). */
-  | { name: 'importBegin'; args: { spans: HexSpan[] } }
-  /** Import step 2..n: keys (stored form) and the old group's sessions, in chunks that fit one entry. */
-  | { name: 'importChunk'; args: { entries: [string, Uint8Array][]; sessions: SessionRow[] } }
-  /** Import last step: serve the ids (lifts any fence on them). */
-  | { name: 'importEnd'; args: { spans: HexSpan[] } };
+  /**
+   * The ownership of global ring ids (see ownership.ts). Sent only to the
+   * layout's first group: every id nobody ever owned (epoch 0) becomes owned
+   * here at epoch 1. Idempotent; a no-op once the ids were ever owned.
+   */
+  | { name: 'genesis'; args: Record<string, never> }
+  /**
+   * Move step 1, in the source: release the ids (all owned here, or the
+   * whole command is refused with FENCED) to group `to`. They become
+   * outgoing at epoch = (their largest epoch) + 1, which is the answer; from
+   * this log position on they are neither served nor released again.
+   */
+  | { name: 'release'; args: { spans: HexSpan[]; to: string } }
+  /** Move step 2, in the target: ids whose record is older than `epoch` become incoming from `from`; their stored keys are dropped. */
+  | { name: 'importBegin'; args: { spans: HexSpan[]; epoch: number; from: string } }
+  /** Move step 3: keys (stored form) written where the record is incoming at `epoch`, and the source's sessions. */
+  | { name: 'importChunk'; args: { epoch: number; entries: [string, Uint8Array][]; sessions: SessionRow[] } }
+  /**
+   * Move step 4, in the target: incoming at `epoch` → owned. Answers true when
+   * every id is past the import (done now or before), false if some id never
+   * began it (nothing changes then).
+   */
+  | { name: 'importEnd'; args: { spans: HexSpan[]; epoch: number } }
+  /** Move step 5, in the source, once the target owns the ids: ids still outgoing to `to` at `epoch` are purged (→ none). */
+  | { name: 'complete'; args: { spans: HexSpan[]; epoch: number; to: string } };
 
 export type EdgeQuery =
   | { name: 'gget'; key: string }
   /** Served global keys with user keys in [start, end), in user-key order, at most `limit` (0: all). */
   | { name: 'grange'; start: string; end: string; limit: number }
-  /** Stored global keys in the spans from `after` on (exclusive), up to about `maxBytes`; only fenced ids may be exported. */
-  | { name: 'export'; spans: HexSpan[]; after: string | null; maxBytes: number }
+  /**
+   * Stored global keys in the spans from `after` on (exclusive), up to about
+   * `maxBytes`; refused (FENCED) unless every id is outgoing to `to` at
+   * `epoch` (frozen: the copy is the same whoever reads it).
+   */
+  | { name: 'export'; spans: HexSpan[]; epoch: number; to: string; after: string | null; maxBytes: number }
   | { name: 'exportSessions'; offset: number; count: number }
   | { name: 'counts' }
-  | { name: 'fences' };
+  /** The group's ownership map (OwnershipState). */
+  | { name: 'ownership' };
 
 export interface ExportPage {
   entries: [string, Uint8Array][];
@@ -53,13 +72,12 @@ export interface SessionsPage {
 
 export interface KeyCounts {
   local: number;
-  /** Global keys this group serves (not fenced). */
+  /** Global keys this group serves (it owns their ids). */
   global: number;
-  /** Global keys held but fenced (moving or moved out, not purged yet). */
+  /** Global keys held but not served (being moved in or out, not purged yet). */
   fenced: number;
 }
 
-export interface FenceState {
-  moving: HexSpan[];
-  moved: HexSpan[];
+export interface OwnershipState {
+  pieces: PieceRow[];
 }

@@ -40,16 +40,23 @@ export const edgeDefaults = {
   migrationChunkBytes: 256 * 1024,
   /** Session rows per import entry (each is small; a few hundred results at most). */
   migrationSessionsPerChunk: 200,
-  /** A purge after a range handover that failed (group unavailable) is retried after this. */
-  purgeRetryMs: 1_000,
+  /**
+   * A gateway's migrator checks this often that its group owns the gateway's
+   * range (one linearizable read of its group's ownership; all groups' only
+   * when something is missing), and pulls what is not. Bounds how long ids
+   * stay in a wrong group after a false suspicion heals.
+   */
+  reconcileMs: 1_000,
+  /** Reading another group's ownership in a round: an unreachable group is skipped until the next round. */
+  ownershipReadTimeoutMs: 2_000,
+  /** Rounds (re-read, then move) one pull makes before giving up until the next trigger. */
+  reconcileRoundsPerPull: 4,
   /** A graceful leave refused because a neighbour's handshake runs is asked again after this. */
   leaveRetryMs: 1_000,
   /** Leave attempts before giving up: 30 s of neighbours' handshakes is already a ring in turmoil. */
   leaveAttempts: 30,
   /** One leave may move a whole range of keys to the successor's group (the gateway's handoff allows 60 s per side). */
   leaveAskTimeoutMs: 150_000,
-  /** Purge retries before giving up until the next range change (the fence keeps the keys unserved meanwhile). */
-  purgeMaxAttempts: 20,
 } as const;
 
 export type EdgeTuning = { -readonly [K in keyof typeof edgeDefaults]: number };

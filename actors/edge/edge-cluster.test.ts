@@ -278,7 +278,7 @@ describe('edge cluster: a gateway that fails', () => {
 });
 
 describe('edge cluster: snapshots', () => {
-  it('a member that missed a compaction catches up by snapshot, with the fences of a moved range', async () => {
+  it('a member that missed a compaction catches up by snapshot, with the ownership of a moved range', async () => {
     const c = new SimCluster({ seed: 7, groups: [3, 3], snapshotEveryEntries: 4 });
     c.addGateway('g1');
     await c.sim.runFor(500);
@@ -286,7 +286,7 @@ describe('edge cluster: snapshots', () => {
     await preload(c, 'g1-n1', keys);
     const lagging = c.layout.groups[0]!.members.find((m) => m !== c.leaderOf('g1') && m !== 'g1-n1')!;
     c.crash(lagging);
-    // g2 joins: part of g1's range moves out (fence, copy, markMoved, purge: all while the member is down).
+    // g2 joins: part of g1's range moves out (release, copy, import, complete and purge: all while the member is down).
     c.addGateway('g2', 'g1-gw');
     expect(await c.sim.runUntil(() => c.ringStable(['g1-gw', 'g2-gw']), 60_000)).toBe(true);
     await preload(c, 'g1-n1', keys, 'b', 100);
@@ -299,7 +299,7 @@ describe('edge cluster: snapshots', () => {
     const held = sm.range('G:', 'G;').map(([k]) => k.slice(42)).sort();
     expect(held).toEqual(keys.filter((k) => c.ownerGroup(b(k), ['g1-gw', 'g2-gw']) === 'g1').sort());
     const leaderSm = (c.members.get(c.leaderOf('g1')!)! as unknown as { sm: { query(q: unknown): unknown } }).sm;
-    expect(sm.query({ name: 'fences' })).toEqual(leaderSm.query({ name: 'fences' }));
+    expect(sm.query({ name: 'ownership' })).toEqual(leaderSm.query({ name: 'ownership' }));
     // A serializable read on the caught-up member sees the latest value.
     const d = await c.door(lagging);
     const mine = keys.find((k) => c.ownerGroup(b(k), ['g1-gw', 'g2-gw']) === 'g1')!;
@@ -322,7 +322,7 @@ describe('edge cluster: concurrent leaves', () => {
     if (process.env.EDGE_DEBUG) {
       const recs = (c.sim.logger as unknown as { records: { level: string; message: string; fields: unknown }[] }).records;
       for (const r of recs.filter((r) => !r.message.startsWith('sim') && r.level !== 'debug')) console.log(r.level, r.message, JSON.stringify(r.fields).slice(0, 300));
-      for (const g of ['g1', 'g2', 'g3']) console.log(g, heldGlobal(c, g).length, JSON.stringify((c.members.get(c.leaderOf(g)!) as unknown as { sm: { query(q: unknown): unknown } }).sm.query({ name: 'fences' })));
+      for (const g of ['g1', 'g2', 'g3']) console.log(g, heldGlobal(c, g).length, JSON.stringify((c.members.get(c.leaderOf(g)!) as unknown as { sm: { query(q: unknown): unknown } }).sm.query({ name: 'ownership' })));
     }
     expect(heldGlobal(c, 'g2')).toEqual([...keys].sort());
     expect(heldGlobal(c, 'g1')).toEqual([]);

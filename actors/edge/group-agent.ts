@@ -1,18 +1,18 @@
 import { DeadlineExceededError, UnavailableError } from '../../api/errors.js';
 import type { Actor, ActorContext, Props } from '../../runtime/actor.js';
 import type { ActorSystem } from '../../runtime/actor-system.js';
-import { EdgeKVError } from '../../runtime/errors.js';
 import type { GroupRequest } from '../gateway/messages.js';
 import type { RangeAcquired, RangeChanged, RangeListener, RangeReleased } from '../gateway/range-hooks.js';
-import type { ExportPage, SessionsPage } from './commands.js';
-import type { ClusterLayout, GroupLayout } from './contract.js';
+import type { ExportPage, OwnershipState, SessionsPage } from './commands.js';
+import { OwnershipMap } from './ownership.js';
+import { edgePaths, type ClusterLayout, type GroupLayout } from './contract.js';
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
 import { toHexSpans } from './edge-state-machine.js';
 import { MigrationError, RangeMovingError, StaleRequestError } from './errors.js';
 import { GroupClient } from './group-client.js';
 import { OwnSession, propose, resultError, runCommand, runQuery } from './group-ops.js';
-import { globalKey, normalizeSpans, ringSpans, spanContains, subtractSpans, type IdSpan } from './keyspace.js';
-import { ringSize, type RingId } from '../gateway/ring-id.js';
+import { globalKey, ringSpans, subtractSpans, type IdSpan } from './keyspace.js';
+import type { RingId } from '../gateway/ring-id.js';
 import { groupOfGateway } from './layout.js';
 import type { AgentErrorCode, AgentReply, GlobalOp } from './protocol.js';
 
@@ -48,8 +48,9 @@ export function agentError(error: unknown): { ok: false; code: AgentErrorCode; m
 /**
  * The group agent lives beside a gateway (its `group` ref): the owner side of
  * the Resource Finder. A routed global request becomes a Raft command or a
- * ReadIndex read in this gateway's group, on the global keyspace; a refusal
- * because the key's range is fenced (moving) comes back as FENCED, which the
+ * ReadIndex read in this gateway's group, on the global keyspace; the group
+ * refuses a key whose ring id it does not own (moving, or owned by another
+ * group while the gateways disagree): that comes back as FENCED, which the
  * front door retries. Never awaits inside `receive`.
  */
 export class GroupAgent implements Actor<GroupRequest> {
@@ -59,7 +60,7 @@ export class GroupAgent implements Actor<GroupRequest> {
     private readonly group: GroupLayout,
     private readonly directory: GroupDirectory,
     tuning: Partial<EdgeTuning> = {},
-    /** False while the key's range is still being recovered into this group (see Migrator.isSettled). */
+    /** An extra gate (false: refuse the key, FENCED); the group's own ownership decides anyway (Migrator.isSettled is always true). */
     private readonly settled: (keyId: RingId) => boolean = () => true,
   ) {
     this.tuning = { ...edgeDefaults, ...tuning };
@@ -81,7 +82,7 @@ export class GroupAgent implements Actor<GroupRequest> {
   private async serve(m: GroupRequest, ctx: ActorContext<GroupRequest>): Promise<AgentReply<Uint8Array | null>> {
     const op = m.payload as GlobalOp;
     if (!this.settled(m.keyId)) {
-      return { ok: false, code: 'FENCED', message: 'the key\'s range is being recovered into this group from a failed gateway\'s group; retry' };
+      return { ok: false, code: 'FENCED', message: 'the key\'s range is not served here yet; retry' };
     }
     const key = globalKey(new Uint8Array(m.keyBytes), m.keyId);
     const client = this.directory.client(this.group);
@@ -107,48 +108,47 @@ export class GroupAgent implements Actor<GroupRequest> {
   }
 }
 
+/** a ∩ b. */
+const intersectSpans = (a: readonly IdSpan[], b: readonly IdSpan[]): IdSpan[] => subtractSpans(a, subtractSpans(a, b));
+
+type Round = 'done' | 'progress' | 'stuck';
+
 /**
- * The data-migration layer of one gateway: the gateway's RangeListener.
- * Every move runs the same steps, each idempotent (a failed hook is retried
- * from the start):
- *  1. fence the range in the old group (through its Raft log: a new leader
- *     keeps it) — from then on it refuses reads and writes there (FENCED);
- *  2. in the new group, `importBegin` (fence there too and drop stale keys),
- *     then the old group's keys (a linearizable export, in pages) and its
- *     sessions (so a write retried after the move is still applied once),
- *     then `importEnd`: the new group serves the range;
- *  3. mark the range moved in the old group; its keys are deleted (`purge`)
- *     at the gateway's next `changed`, when the handover is final. The fence
- *     stays: a request routed there late is refused, not applied.
- * Who moves what: `release` pushes the range to the new owner's group (join
- * of a predecessor, graceful leave); `acquire` pulls only when nobody could
- * push (the predecessor failed, or changed without a handshake). So the keys
- * are in the new group before its gateway serves them.
+ * The data-migration layer of one gateway: the gateway's RangeListener, and
+ * a reconciler that pulls into this gateway's group the global ids the
+ * gateway believes it owns. The groups are the authority (ownership is
+ * replicated state in each group, see ownership.ts and EdgeStateMachine):
+ * a move is release (source) → importBegin, chunks, importEnd (target) →
+ * complete (source purges), every step guarded by the records, so a pull
+ * based on a wrong belief (a falsely suspected gateway, a partition) moves
+ * keys to the wrong group for a while — never loses or forks them — and the
+ * true owner's gateway pulls them back once the ring has settled.
+ *
+ * Who moves: always the gateway that wants the ids (pull). `acquire` on a
+ * join or a predecessor's graceful leave pulls the range and resolves only
+ * once this group owns it (the handshake waits for it); every `changed`, and
+ * a timer every `reconcileMs`, runs a round over the gateway's current range.
+ * A round also finishes any move it finds half done (a migrator crashed
+ * mid-move: the records in the source say which move, to whom, at which
+ * epoch) that touches this range, comes to this group, or leaves it.
+ * Rounds run one at a time per gateway.
  */
 export class Migrator implements RangeListener {
   private readonly tuning: EdgeTuning;
   private readonly session: OwnSession;
-  /** One move at a time: moves of overlapping ranges must not interleave. */
+  /** One round at a time. */
   private tail: Promise<unknown> = Promise.resolve();
-  private purging = false;
-  private purgeAgain = false;
+  private queued = false;
+  private armed = false;
+  private stopped = false;
+  /** The gateway is leaving: its successor pulls the range; pulling it back would fight that. */
+  private leaving = false;
   /** Moves completed (tests and status). */
   movesCompleted = 0;
-  /** What the gateway owned at its last `changed` with a known range. */
-  private owned: IdSpan[] | undefined;
-  /**
-   * Ids the gateway routes here but whose keys are not here yet: its range
-   * grew over a failed predecessor's (the gateway serves that at once, and
-   * while its predecessor is unknown it accepts any key). The group agent
-   * refuses them (FENCED, retried) until the recovering move is done, so no
-   * write lands here before the import (which would drop it) and no read
-   * answers from an empty range.
-   */
-  private pending: IdSpan[] = [];
-  /** Aborted leaves whose range was brought back (tests). */
+  /** Aborted leaves after which this gateway pulled its range back (tests). */
   leavesUndone = 0;
-  /** Where this gateway's range was pushed by the release of a leave that has not finished yet. */
-  private leaveRelease: { spans: IdSpan[]; to: GroupLayout } | undefined;
+  /** What the gateway believes it owns (its last `changed` with a known range); undefined: nothing. */
+  private range: IdSpan[] | undefined;
 
   constructor(
     private readonly system: ActorSystem,
@@ -160,180 +160,255 @@ export class Migrator implements RangeListener {
     this.session = new OwnSession(`migrator/${gateway}`, system.random);
   }
 
+  /** What the gateway believes it owns (tests: two overlapping beliefs are the false-suspicion case). */
+  get believedRange(): readonly IdSpan[] | undefined {
+    return this.range;
+  }
+
   private get layout(): ClusterLayout {
     return this.directory.layout;
   }
 
-  release(e: RangeReleased): Promise<void> {
-    const to = groupOfGateway(this.layout, e.newOwner.ref.address.system);
-    const from = groupOfGateway(this.layout, this.gateway);
-    const spans = ringSpans(e.from, e.to);
-    return this.serialized(async () => {
-      await this.move(spans, from, to, e.reason);
-      if (e.reason !== 'left') return;
-      const earlier = this.leaveRelease;
-      if (earlier !== undefined && earlier.to.id !== to.id) {
-        // The leave went on to the next successor (the first one died mid-handoff): the copy pushed to the
-        // first one's group must not be served (nor show in global range reads) by a group that never took over.
-        await this.retract(earlier.spans, earlier.to);
-      }
-      this.leaveRelease = { spans, to };
-    });
+  private get own(): GroupLayout {
+    return groupOfGateway(this.layout, this.gateway);
   }
 
-  /** Fences and deletes a copy of `spans` in `group`. */
-  private async retract(spans: IdSpan[], group: GroupLayout): Promise<void> {
-    const hex = toHexSpans(spans);
-    const client = this.directory.client(group);
-    const step = () => ({ deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs });
-    await runCommand(client, this.session, { name: 'fence', args: { spans: hex } }, step());
-    await runCommand(client, this.session, { name: 'markMoved', args: { spans: hex } }, step());
-    await runCommand(client, this.session, { name: 'purge', args: {} }, step());
-  }
-
-  /** A leave attempt starts: nothing of it to undo yet. */
-  beginLeave(): void {
-    this.leaveRelease = undefined;
-  }
-
-  /**
-   * The gateway's leave failed after its release had pushed the range to the
-   * would-be successor's group (the handoff was refused): the gateway serves
-   * its range again, so bring the keys back (and fence the copy there, which
-   * would otherwise show in global range reads).
-   */
-  async undoLeave(): Promise<void> {
-    const pushed = this.leaveRelease;
-    if (pushed === undefined) return;
-    const own = groupOfGateway(this.layout, this.gateway);
-    await this.serialized(() => this.move(pushed.spans, pushed.to, own, 'leave-aborted'));
-    this.leaveRelease = undefined;
-    this.leavesUndone++;
+  /** Nothing to push: the new owner's gateway pulls (acquire, or its reconciler). */
+  release(_e: RangeReleased): Promise<void> {
+    return Promise.resolve();
   }
 
   acquire(e: RangeAcquired): Promise<void> {
-    if (e.reason === 'joined' || e.reason === 'predecessor-left') {
-      // The releasing side pushed the range into this group before the handshake let us get here.
-      return Promise.resolve();
-    }
-    const from = groupOfGateway(this.layout, e.previousOwner.ref.address.system);
-    const to = groupOfGateway(this.layout, this.gateway);
     const spans = ringSpans(e.from, e.to);
-    return this.serialized(async () => {
-      await this.move(spans, from, to, e.reason);
-      this.pending = subtractSpans(this.pending, spans);
-      // The range already routes here and its old gateway is gone: no `changed` will purge the old group, so do it now.
-      if (from.id !== to.id) await this.purge(from);
-    });
+    if (e.reason === 'joined' || e.reason === 'predecessor-left') {
+      // The handshake waits for this: serve the range only once this group owns it (a throw: the gateway retries).
+      return this.serialized(async () => {
+        if (!(await this.pull(spans))) {
+          throw new MigrationError(`the ${e.reason} range is not owned by group ${this.own.id} yet (some of it is moving or unreachable)`);
+        }
+      });
+    }
+    // The range routes here already: pull it now, without holding the gateway up (rounds go on until it is here).
+    this.kick();
+    return Promise.resolve();
   }
 
-  /** May the group agent serve `keyId` (not in a range still being recovered into this group)? */
-  isSettled(keyId: RingId): boolean {
-    return !this.pending.some((s) => spanContains(s, keyId));
+  /** A leave attempt starts: stop pulling (the successor pulls this gateway's range). */
+  beginLeave(): void {
+    this.leaving = true;
   }
 
-  private async purge(group: GroupLayout): Promise<void> {
-    await runCommand(this.directory.client(group), this.session, { name: 'purge', args: {} }, {
-      deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs,
-    });
+  /** The leave failed: this gateway serves its range again, so pull back whatever the successor took. */
+  async undoLeave(): Promise<void> {
+    if (!this.leaving) return;
+    this.leaving = false;
+    this.leavesUndone++;
+    this.kick();
+  }
+
+  /** The gateway stopped (closed or left): no more rounds. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** All global ids are served by the groups' ownership; the agent needs no gate of its own. */
+  isSettled(_keyId: RingId): boolean {
+    return true;
   }
 
   changed(e: RangeChanged): void {
-    // Called in the same gateway turn as the range change, before the gateway delivers anything for the new range.
-    const whole: IdSpan[] = [{ lo: 0n, hi: ringSize() - 1n }];
-    if (e.range === undefined) {
-      // Predecessor failed: the gateway accepts any key now; only what it surely owned is served.
-      if (e.reason !== 'left') this.pending = normalizeSpans([...this.pending, ...subtractSpans(whole, this.owned ?? [])]);
-    } else {
-      const now = ringSpans(e.range.from, e.range.to);
-      if (e.reason === 'predecessor-failed' || e.reason === 'predecessor-changed') {
-        this.pending = normalizeSpans([...this.pending, ...subtractSpans(now, this.owned ?? now)]);
-      }
-      // Whatever is not ours any more needs no recovery here.
-      this.pending = subtractSpans(this.pending, subtractSpans(whole, now));
-      this.owned = now;
-    }
-    this.schedulePurge();
+    if (e.range !== undefined) this.range = ringSpans(e.range.from, e.range.to);
+    // Predecessor unknown: the range only grew; keep pulling what surely is ours.
+    else if (e.reason === 'left') this.range = undefined;
+    this.arm();
+    this.kick();
   }
 
-  private serialized(fn: () => Promise<void>): Promise<void> {
+  private arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    const tick = (): void => {
+      // The gateway was stopped (closed, or left the ring): no more rounds.
+      if (this.stopped || this.system.isTerminated || !this.system.has(edgePaths.gateway)) return;
+      this.kick();
+      this.system.clock.setTimeout(tick, this.tuning.reconcileMs);
+    };
+    this.system.clock.setTimeout(tick, this.tuning.reconcileMs);
+  }
+
+  /** Queues a round over the current range (one waiting at most). */
+  private kick(): void {
+    if (this.queued || this.stopped) return;
+    this.queued = true;
+    void this.serialized(async () => {
+      this.queued = false;
+      const range = this.range;
+      if (range === undefined || this.leaving || this.stopped) return;
+      await this.pull(range);
+    }).catch((error: unknown) => {
+      this.system.log.log('debug', 'edge: reconcile round failed; next round retries', {
+        gateway: this.gateway,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  /** Moves the global keys of `spans` from group `from` to group `to` (see the class comment). */
-  async move(spans: IdSpan[], from: GroupLayout, to: GroupLayout, reason: string): Promise<void> {
-    if (from.id === to.id) return;
+  private step(): { deadlineMs: number } {
+    return { deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs };
+  }
+
+  private async ownership(group: GroupLayout, timeoutMs: number): Promise<OwnershipMap> {
+    const state = await runQuery<OwnershipState>(this.directory.client(group), { name: 'ownership' }, 'linearizable', {
+      deadlineMs: this.system.clock.now() + timeoutMs,
+    });
+    return OwnershipMap.fromRows(state.pieces);
+  }
+
+  /** Rounds until this group owns all of `target` (true), or a round cannot get further (false). */
+  async pull(target: IdSpan[]): Promise<boolean> {
+    for (let i = 0; i < this.tuning.reconcileRoundsPerPull; i++) {
+      const r = await this.round(target);
+      if (r === 'done') return true;
+      if (r === 'stuck') return false;
+    }
+    return false;
+  }
+
+  private async round(target: IdSpan[]): Promise<Round> {
+    const me = this.own;
+    const mine = await this.ownership(me, this.tuning.migrationStepTimeoutMs);
+    const missing = subtractSpans(target, mine.spans('owned'));
+    const owned = missing.length === 0;
+    if (owned && mine.spans('outgoing').length === 0) return 'done';
+    const maps = new Map<string, OwnershipMap>([[me.id, mine]]);
+    for (const g of this.layout.groups) {
+      if (g.id === me.id) continue;
+      try {
+        maps.set(g.id, await this.ownership(g, this.tuning.ownershipReadTimeoutMs));
+      } catch {
+        // Unreachable now: what it holds is pulled in a later round.
+      }
+    }
+    // The start of time: the layout's first group owns every id nobody ever owned.
+    const first = this.layout.groups[0]!;
+    const firstMap = maps.get(first.id);
+    if (firstMap !== undefined && missing.length > 0 && firstMap.slice(missing).some((p) => p.epoch === 0)) {
+      await runCommand(this.directory.client(first), this.session, { name: 'genesis', args: {} }, this.step());
+      return 'progress';
+    }
+    let progress = false;
+    let failure: unknown;
+    const attempt = async (fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+        progress = true;
+      } catch (error) {
+        failure ??= error;
+      }
+    };
+    // Moves half done: first those coming here, then pulls, then the rest touching this range or leaving this group.
+    const halfDone = [...maps].flatMap(([from, m]) => outgoingMoves(m).map((mv) => ({ from, ...mv })));
+    const known = (id: string) => this.layout.groups.find((g) => g.id === id);
+    for (const mv of halfDone.filter((x) => x.to === me.id)) {
+      await attempt(() => this.finishMove(known(mv.from)!, me, mv.epoch, mv.spans, maps.get(me.id)));
+    }
+    for (const [from, m] of maps) {
+      if (from === me.id) continue;
+      const want = intersectSpans(missing, m.spans('owned'));
+      if (want.length === 0) continue;
+      await attempt(async () => {
+        const src = known(from)!;
+        let epoch: number;
+        try {
+          epoch = (await runCommand(this.directory.client(src), this.session, { name: 'release', args: { spans: toHexSpans(want), to: me.id } }, this.step())) as number;
+        } catch (error) {
+          // Refused: some of the ids left that group since we read it (another gateway pulls them too). Re-read.
+          if (error instanceof RangeMovingError) return;
+          throw error;
+        }
+        await this.finishMove(src, me, epoch, want, undefined);
+      });
+    }
+    for (const mv of halfDone.filter((x) => x.to !== me.id && (x.from === me.id || intersectSpans(x.spans, target).length > 0))) {
+      const to = known(mv.to);
+      if (to === undefined) continue;
+      await attempt(() => this.finishMove(known(mv.from)!, to, mv.epoch, mv.spans, maps.get(to.id)));
+    }
+    // Leftovers of this group's earlier moves out do not hold up a range that is here.
+    if (owned) return 'done';
+    if (progress) return 'progress';
+    if (failure !== undefined) throw failure;
+    return 'stuck';
+  }
+
+  /**
+   * Finishes the move `epoch` of `spans` from group `from` to group `to` (the
+   * release is done): import into `to`, then `complete` in `from`. Any number
+   * of migrators may run it at once; the records make every step idempotent.
+   */
+  private async finishMove(from: GroupLayout, to: GroupLayout, epoch: number, spans: IdSpan[], toMap: OwnershipMap | undefined): Promise<void> {
     const hex = toHexSpans(spans);
     const src = this.directory.client(from);
     const dst = this.directory.client(to);
-    const step = () => ({ deadlineMs: this.system.clock.now() + this.tuning.migrationStepTimeoutMs });
     let moved = 0;
     try {
-      await runCommand(src, this.session, { name: 'fence', args: { spans: hex } }, step());
-      await runCommand(dst, this.session, { name: 'importBegin', args: { spans: hex } }, step());
-      let after: string | null = null;
-      do {
-        const page: ExportPage = await runQuery<ExportPage>(
-          src,
-          { name: 'export', spans: hex, after, maxBytes: this.tuning.migrationChunkBytes },
-          'linearizable',
-          step(),
-        );
-        if (page.entries.length > 0) {
-          await runCommand(dst, this.session, { name: 'importChunk', args: { entries: page.entries, sessions: [] } }, step());
-          moved += page.entries.length;
+      // The target took these ids over already (a migrator stopped before the source's purge): only `complete` is left.
+      const imported = toMap !== undefined && toMap.slice(spans).every((p) => p.epoch >= epoch && !(p.state === 'incoming' && p.epoch === epoch));
+      if (!imported) {
+        await runCommand(dst, this.session, { name: 'importBegin', args: { spans: hex, epoch, from: from.id } }, this.step());
+        let after: string | null = null;
+        do {
+          let page: ExportPage;
+          try {
+            page = await runQuery<ExportPage>(src, { name: 'export', spans: hex, epoch, to: to.id, after, maxBytes: this.tuning.migrationChunkBytes }, 'linearizable', this.step());
+          } catch (error) {
+            // No longer outgoing: the source completed the move, which it does only after the target's importEnd.
+            if (error instanceof RangeMovingError) return;
+            throw error;
+          }
+          if (page.entries.length > 0) {
+            await runCommand(dst, this.session, { name: 'importChunk', args: { epoch, entries: page.entries, sessions: [] } }, this.step());
+            moved += page.entries.length;
+          }
+          after = page.next;
+        } while (after !== null);
+        for (let offset = 0; ; offset += this.tuning.migrationSessionsPerChunk) {
+          const page = await runQuery<SessionsPage>(src, { name: 'exportSessions', offset, count: this.tuning.migrationSessionsPerChunk }, 'linearizable', this.step());
+          if (page.sessions.length > 0) {
+            await runCommand(dst, this.session, { name: 'importChunk', args: { epoch, entries: [], sessions: page.sessions } }, this.step());
+          }
+          if (offset + this.tuning.migrationSessionsPerChunk >= page.total) break;
         }
-        after = page.next;
-      } while (after !== null);
-      for (let offset = 0; ; offset += this.tuning.migrationSessionsPerChunk) {
-        const page = await runQuery<SessionsPage>(
-          src,
-          { name: 'exportSessions', offset, count: this.tuning.migrationSessionsPerChunk },
-          'linearizable',
-          step(),
-        );
-        if (page.sessions.length > 0) {
-          await runCommand(dst, this.session, { name: 'importChunk', args: { entries: [], sessions: page.sessions } }, step());
-        }
-        if (offset + this.tuning.migrationSessionsPerChunk >= page.total) break;
+        const done = await runCommand(dst, this.session, { name: 'importEnd', args: { spans: hex, epoch } }, this.step());
+        if (done !== true) throw new MigrationError(`group ${to.id} has not begun the import of move ${epoch}`);
       }
-      await runCommand(dst, this.session, { name: 'importEnd', args: { spans: hex } }, step());
-      await runCommand(src, this.session, { name: 'markMoved', args: { spans: hex } }, step());
+      await runCommand(src, this.session, { name: 'complete', args: { spans: hex, epoch, to: to.id } }, this.step());
     } catch (error) {
       throw new MigrationError(
-        `moving ${reason} range from group ${from.id} to group ${to.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `move ${epoch} from group ${from.id} to group ${to.id} failed: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     }
     this.movesCompleted++;
-    this.system.log.log('info', 'edge: range moved', { gateway: this.gateway, from: from.id, to: to.id, keys: moved, reason, atMs: this.system.clock.now() });
+    this.system.log.log('info', 'edge: range moved', { gateway: this.gateway, from: from.id, to: to.id, epoch, keys: moved, atMs: this.system.clock.now() });
   }
+}
 
-  /** Deletes the keys of ranges moved out of this gateway's group (retried while the group is unavailable). */
-  private schedulePurge(): void {
-    if (this.purging) {
-      this.purgeAgain = true;
-      return;
-    }
-    this.purging = true;
-    const group = groupOfGateway(this.layout, this.gateway);
-    const run = async (): Promise<void> => {
-      for (let attempt = 1; attempt <= this.tuning.purgeMaxAttempts; attempt++) {
-        this.purgeAgain = false;
-        try {
-          // After any move in flight: a purge must not race the fence it is meant to follow.
-          await this.serialized(() => this.purge(group));
-          if (!this.purgeAgain) return;
-        } catch (error) {
-          if (!(error instanceof EdgeKVError)) throw error;
-          await new Promise<void>((resolve) => this.system.clock.setTimeout(resolve, this.tuning.purgeRetryMs));
-        }
-      }
-    };
-    void run().finally(() => {
-      this.purging = false;
-    });
+/** The half-done moves out of a group: its outgoing ids grouped by (target, epoch). */
+function outgoingMoves(m: OwnershipMap): { to: string; epoch: number; spans: IdSpan[] }[] {
+  const out = new Map<string, { to: string; epoch: number; spans: IdSpan[] }>();
+  for (const p of m.all()) {
+    if (p.state !== 'outgoing') continue;
+    const key = `${p.peer}@${p.epoch}`;
+    const mv = out.get(key) ?? { to: p.peer, epoch: p.epoch, spans: [] };
+    mv.spans.push({ lo: p.lo, hi: p.hi });
+    out.set(key, mv);
   }
+  return [...out.values()];
 }

@@ -39,7 +39,7 @@ function run(sm: EdgeStateMachine, command: KvCommand, requestId: number, at = i
 }
 
 describe('EdgeStateMachine over LsmKvStore against the same machine over the map', () => {
-  it('random local and global writes, range deletes, fences and purges give the same answers and the same snapshot bytes', async () => {
+  it('random local and global writes, range deletes, moves out and in (release, complete, imports) give the same answers and the same snapshot bytes', async () => {
     const engine = await openEngine();
     const lsm = new EdgeStateMachine(new LsmKvStore(engine));
     const map = new EdgeStateMachine();
@@ -48,6 +48,9 @@ describe('EdgeStateMachine over LsmKvStore against the same machine over the map
     const userKey = (): Buffer => Buffer.from([Math.floor(rand() * 6) * 50, Math.floor(rand() * 4)]);
     const half = ringSize() / 2n;
     const spans = toHexSpans(ringSpans(half - 1n, ringSize() - 1n));
+    // The moved half goes out (release, complete) and comes back (importBegin, chunks, importEnd), in random orders.
+    let released = 0;
+    let imported = 0;
     for (let i = 1; i <= 1500; i++) {
       const r = rand();
       let cmd: KvCommand;
@@ -58,15 +61,18 @@ describe('EdgeStateMachine over LsmKvStore against the same machine over the map
       else if (r < 0.82) {
         const [a, z] = [localKey(userKey()), localKey(userKey())].sort();
         cmd = { op: 'deleteRange', start: a!, end: z! };
-      } else if (r < 0.84) cmd = { op: 'custom', name: 'fence', args: { spans } };
-      else if (r < 0.86) cmd = { op: 'custom', name: 'markMoved', args: { spans } };
-      else if (r < 0.87) cmd = { op: 'custom', name: 'purge', args: {} };
-      else if (r < 0.88) cmd = { op: 'custom', name: 'importEnd', args: { spans } };
+      } else if (r < 0.84) cmd = { op: 'custom', name: 'release', args: { spans, to: 'g2' } };
+      else if (r < 0.86) cmd = { op: 'custom', name: 'complete', args: { spans, epoch: released, to: 'g2' } };
+      else if (r < 0.87) cmd = { op: 'custom', name: 'importBegin', args: { spans, epoch: (imported = released + 1), from: 'g2' } };
+      else if (r < 0.88) cmd = { op: 'custom', name: 'importEnd', args: { spans, epoch: imported } };
+      else if (r < 0.885) cmd = { op: 'custom', name: 'importChunk', args: { epoch: imported, entries: [[globalKey(userKey()), Buffer.from(`i${i}`)]], sessions: [] } };
       else cmd = { op: 'put', key: localKey(userKey()), value: Buffer.alloc(40, i % 256) };
+      if (i === 1) cmd = { op: 'custom', name: 'genesis', args: {} };
       const at = index++;
       const a = run(map, cmd, i, at);
       const b = run(lsm, cmd, i, at);
       expect(b).toEqual(a);
+      if (cmd.op === 'custom' && cmd.name === 'release' && a.ok && a.op === 'custom') released = a.value as number;
       if (i % 100 === 0) {
         // Apply is synchronous; flushes and merges run between batches (as between a member's Readies).
         if (i % 500 === 0) await engine.compactAll();

@@ -73,6 +73,8 @@ export interface RangeChanged {
  * 'predecessor-failed' while the gateway keeps serving, so the migration
  * layer can recover the keys from the failed gateway's group.
  * `changed` is informational and called after every change.
+ * (The edge migrator pulls instead: `release` does nothing and the new
+ * owner's `acquire` moves the keys; see ../edge/README.md.)
  */
 export interface RangeListener {
   acquire?(event: RangeAcquired): void | Promise<void>;
