@@ -1,9 +1,10 @@
 // Loads a topology file: a TypeScript (or JavaScript) module whose default
-// export is a topology (`export default defineTopology({...})`). `edgekv` runs
-// under tsx, so .ts files import as they are.
+// export is a topology (`export default defineTopology({...})`), through tsx,
+// so a .ts file anywhere imports as it is (outside a `"type": "module"`
+// package tsx compiles it as CommonJS; its default export is then one level down).
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { resolveTopology, type ResolvedTopology } from './resolve.js';
 import { TopologyError, validateTopology } from './validate.js';
 
@@ -21,15 +22,17 @@ export function locateTopology(fileOrName: string): string {
 
 export async function loadTopology(fileOrName: string): Promise<ResolvedTopology> {
   const file = locateTopology(fileOrName);
-  let mod: { default?: unknown };
+  let exported: unknown;
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    exported = ((await tsImport(file, import.meta.url)) as { default?: unknown }).default;
   } catch (error) {
     throw new TopologyError('', `${file}: cannot load: ${(error as Error).message}`);
   }
-  if (mod.default === undefined) throw new TopologyError('', `${file}: has no default export (write \`export default defineTopology({...})\`)`);
+  const inner = exported as { default?: unknown; groups?: unknown } | undefined;
+  if (typeof inner === 'object' && inner !== null && inner.groups === undefined && inner.default !== undefined) exported = inner.default;
+  if (exported === undefined) throw new TopologyError('', `${file}: has no default export (write \`export default defineTopology({...})\`)`);
   try {
-    return resolveTopology(validateTopology(mod.default));
+    return resolveTopology(validateTopology(exported));
   } catch (error) {
     if (error instanceof TopologyError) throw new TopologyError(error.path, `${error.problem} (in ${file})`);
     throw error;
