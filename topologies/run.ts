@@ -6,7 +6,6 @@ import { runReal } from './real/run-real.js';
 import type { RunRecord } from './records.js';
 import type { ResolvedTopology } from './resolve.js';
 import { renderResults, ResultsWriter, type RenderedResults } from './results/index.js';
-import { runSimulated } from './sim/run-simulated.js';
 import { TopologyError } from './validate.js';
 
 export interface RunOptions {
@@ -64,6 +63,8 @@ export async function runTopology(fileOrName: string | ResolvedTopology, options
       bar?.startVariant(variant.name, i);
       if (options.sim === true) {
         say(`[${variant.name}] simulating...`);
+        // Loaded only when asked for: a real run does not need the simulator.
+        const { runSimulated } = await import('./sim/run-simulated.js');
         await runSimulated(topology, variant, sink, { seed: topology.seed });
       } else {
         await runReal(topology, variant, sink, {
