@@ -35,8 +35,9 @@ export interface LmdbLogStoreOptions {
 /**
  * The Raft log, term and vote on lmdb (layout in FORMAT.md). Reads are
  * synchronous (lmdb is memory-mapped); `save` is one write transaction per
- * Ready and resolves only after fsync, so all the entries of a Ready share
- * one durable commit (group commit).
+ * Ready, committed and fsynced on lmdb-js's write thread, and resolves only
+ * after the fsync, so all the entries of a Ready share one durable commit
+ * (group commit) and the event loop is not blocked meanwhile.
  *
  * Indexes, hard state and snapshot are cached in memory and updated only
  * after a commit is durable, so readers never see what could still be lost.
@@ -121,28 +122,33 @@ export class LmdbLogStore implements LogStore {
       let compactedTerm = this.compactedTerm;
       let snap = this.snap;
       const s = batch.snapshot;
-      // A synchronous write transaction: it only copies into the memory map and commits (the
-      // fsync runs afterwards, off this thread, and `flushed` waits for it); it skips the
-      // event-turn batching delay of lmdb-js's asynchronous transactions. The Ready is already
-      // one batch.
-      this.env.transactionSync(() => {
-        if (s && s.meta.index > this.snap.meta.index) {
+      const installSnapshot = s !== undefined && s.meta.index > this.snap.meta.index;
+      if (installSnapshot) {
+        first = s.meta.index + 1;
+        last = s.meta.index;
+        compactedTerm = s.meta.term;
+        snap = s;
+      }
+      const ents = batch.entries.filter((e) => e.index >= first);
+      const from = ents.length > 0 ? ents[0]!.index : 0;
+      // Checked before the transaction: nothing of a rejected batch may be written.
+      if (ents.length > 0 && from > last + 1) throw new Error(`raft log: gap appending ${from} after ${last}`);
+      const truncateTo = last;
+      if (ents.length > 0) last = ents[ents.length - 1]!.index;
+      // An asynchronous write transaction: lmdb-js runs the commit and its fsync on its
+      // write thread, so this thread keeps receiving and sending (a leader handles its
+      // followers' acknowledgements while its own fsync runs; Raft thesis §10.2.1). The
+      // writes of one Ready are one transaction, one durable commit.
+      await this.env.transaction(() => {
+        if (installSnapshot) {
           for (const k of this.entriesDb.getKeys({})) this.entriesDb.removeSync(k);
           this.metaDb.putSync('snapshot', encodeSnapshot(s));
           this.metaDb.putSync('compacted', encodeCompacted(s.meta.index, s.meta.term));
-          first = s.meta.index + 1;
-          last = s.meta.index;
-          compactedTerm = s.meta.term;
-          snap = s;
         }
-        const ents = batch.entries.filter((e) => e.index >= first);
         if (ents.length > 0) {
-          const from = ents[0]!.index;
-          if (from > last + 1) throw new Error(`raft log: gap appending ${from} after ${last}`);
           // A conflict truncation: everything from `from` on is replaced.
-          for (let i = from; i <= last; i++) this.entriesDb.removeSync(i);
+          for (let i = from; i <= truncateTo; i++) this.entriesDb.removeSync(i);
           for (const e of ents) this.entriesDb.putSync(e.index, encodeEntry(e));
-          last = ents[ents.length - 1]!.index;
         }
         if (batch.hardState) this.metaDb.putSync('hardState', encodeHardState(batch.hardState));
       });
@@ -162,9 +168,10 @@ export class LmdbLogStore implements LogStore {
       const snap: Snapshot = { meta: { index, term: this.term(index), confState }, data };
       const compactTo = Math.max(this.first - 1, index - keepEntries);
       const compactTerm = this.term(compactTo);
-      this.env.transactionSync(() => {
+      const from = this.first;
+      await this.env.transaction(() => {
         this.metaDb.putSync('snapshot', encodeSnapshot(snap));
-        for (let i = this.first; i <= compactTo; i++) this.entriesDb.removeSync(i);
+        for (let i = from; i <= compactTo; i++) this.entriesDb.removeSync(i);
         this.metaDb.putSync('compacted', encodeCompacted(compactTo, compactTerm));
       });
       await this.env.flushed;
