@@ -1,0 +1,1 @@
+export { notEmulated, runSimulated, type SimRunOptions } from './run-simulated.js';
