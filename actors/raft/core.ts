@@ -47,6 +47,9 @@ export interface SoftState {
  * apply `snapshot` and `committedEntries` to the state machine, then call
  * `advance(ready)`. Messages must not leave before the persist completes:
  * that is what makes a vote or an append acknowledgement a promise.
+ * `committedEntries` are durable on a majority already, so (without a
+ * snapshot or a membership change among them) the member may apply them while
+ * the persist is still running; `advance` still waits for both.
  */
 export interface Ready {
   readonly softState?: SoftState;

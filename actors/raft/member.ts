@@ -9,6 +9,7 @@ import { encodeRequest, type ClientKey, type KvResult } from './kv/commands.js';
 import type { KvApplied, ReplicatedKv } from './kv/kv-state-machine.js';
 import type { ConfChangeReply, MemberErrorCode, MemberReply, RaftMemberMessage, ReadConsistency, StatusReply } from './member-messages.js';
 import type { LogStore } from './storage.js';
+import type { Message } from './messages.js';
 import type { Entry, HardState, NodeId } from './types.js';
 
 export interface RaftMemberOptions {
@@ -49,8 +50,10 @@ interface PendingRead {
  * (ticks), transport (peer refs) and a log store. The Ready loop runs beside
  * message handling: while one Ready is being made durable, new proposals keep
  * stepping into the core, and the next Ready carries all of them into one
- * durable commit (group commit). Nothing leaves the member before the Ready
- * that produced it is durable.
+ * durable commit (group commit). No vote or acknowledgement leaves the member
+ * before the Ready that produced it is durable; a leader's AppendEntries leave
+ * before its own persist (Raft thesis §10.2.1), and committed entries (durable
+ * on a majority already) are applied and answered while it runs.
  */
 export class RaftMember implements Actor<RaftMemberMessage> {
   private core!: RaftCore;
@@ -287,17 +290,42 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
-    for (const m of rd.earlyMessages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+    // Committed entries are durable on a majority already, so they are applied (and their
+    // clients answered) while this Ready's own entries are being persisted, not after.
+    // A snapshot or a membership change keeps the strict order: persist, then apply.
+    const applyEarly = rd.snapshot === undefined && !rd.committedEntries.some((e) => e.type === 'confChange');
+    // A Ready with nothing to persist (at low load: the one that commits) answers its
+    // clients before it tells the followers the new commit index.
+    const earlyFirst = rd.entries.length > 0 || rd.snapshot !== undefined || !applyEarly;
+    if (earlyFirst) this.sendAll(rd.earlyMessages);
+    let saving: Promise<void> | undefined;
     if (!rd.mustSync && rd.entries.length === 0 && !rd.snapshot) {
       // Only the commit index moved: no write at all; it rides along with the next durable save.
       if (rd.hardState) this.deferredHardState = rd.hardState;
     } else if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const hardState = rd.hardState ?? this.deferredHardState;
       this.deferredHardState = undefined;
-      await this.opts.store.save({ hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      saving = this.opts.store.save({ hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
+      // Awaited below; a failure fails the Ready loop there.
+      saving.catch(() => undefined);
     }
+    if (applyEarly) {
+      if (!(await this.applyCommitted(rd))) return;
+      if (!earlyFirst) this.sendAll(rd.earlyMessages);
+    }
+    if (saving !== undefined) await saving;
     if (this.stopped) return;
-    for (const m of rd.messages) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+    // Votes and acknowledgements: only once what they promise is durable.
+    this.sendAll(rd.messages);
+    if (!applyEarly) await this.applyCommitted(rd);
+  }
+
+  private sendAll(msgs: readonly Message[]): void {
+    for (const m of msgs) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+  }
+
+  /** Applies the Ready's snapshot and committed entries; false if the member stopped meanwhile. */
+  private async applyCommitted(rd: Ready): Promise<boolean> {
     if (rd.committedEntries.length > 0 && this.sm.whenWritable !== undefined) {
       // The store's write stall (the LSM engine's) slows apply instead of being ignored.
       let bytes = 0;
@@ -306,7 +334,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       if (wait !== null) {
         this.stallsWaited++;
         await wait;
-        if (this.stopped) return;
+        if (this.stopped) return false;
       }
     }
     if (rd.snapshot) {
@@ -318,6 +346,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       const r = this.reads.get(Buffer.from(rs.context).toString());
       if (r) r.index = rs.index;
     }
+    return true;
   }
 
   private apply(e: Entry): void {
