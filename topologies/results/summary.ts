@@ -31,7 +31,7 @@ export interface NodeSummary {
   variant: string;
   node: string;
   samples: number;
-  /** Seconds of the run in which it did not answer or was down. */
+  /** Samples (seconds) in which the node was down (crashed, or not started yet). */
   downSamples: number;
   stallMs?: number;
   stallByCause?: Record<string, number>;
@@ -120,7 +120,7 @@ function phaseSummary(p: PhaseRecord): PhaseSummary {
 
 function nodeSummary(variant: string, node: string, recs: NodeRecord[]): NodeSummary {
   const sorted = [...recs].sort((a, b) => a.t - b.t);
-  const out: NodeSummary = { variant, node, samples: sorted.length, downSamples: sorted.filter((r) => !r.up || (r.stallMs === undefined && r.compactions === undefined)).length };
+  const out: NodeSummary = { variant, node, samples: sorted.length, downSamples: sorted.filter((r) => !r.up).length };
   const stall = sorted.filter((r) => r.stallMs !== undefined);
   if (stall.length > 0) out.stallMs = increase(stall.map((r) => r.stallMs!));
   const withCauses = sorted.filter((r) => r.stallByCause !== undefined);
