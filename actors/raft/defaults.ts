@@ -13,6 +13,15 @@ export const TICK_INTERVAL_MS = 100;
  */
 export const ELECTION_TICKS = 10;
 
+/**
+ * Milliseconds a leader holds an AppendEntries that only announces a new
+ * commit index, so the next batch of entries can carry it instead (see
+ * RaftMemberOptions.commitNoticeDelayMs). One event-loop timer's worth: a
+ * client that writes again right after its answer beats it; followers of an
+ * idle group learn the commit index about 1 ms later.
+ */
+export const COMMIT_NOTICE_DELAY_MS = 1;
+
 /** Ticks between leader heartbeats; one tick keeps followers' timers far from expiring. */
 export const HEARTBEAT_TICKS = 1;
 

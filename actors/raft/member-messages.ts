@@ -23,6 +23,8 @@ export type RaftMemberMessage =
   | { readonly kind: 'confChange'; readonly change: ConfChange }
   | { readonly kind: 'transferLeader'; readonly to: NodeId }
   | { readonly kind: 'status' }
+  /** Internal: time to send the commit notices the leader held back (see RaftMemberOptions.commitNoticeDelayMs). */
+  | { readonly kind: 'commitNotice' }
   /** Internal: the Ready loop failed (e.g. the disk); the actor fails so its supervisor acts. */
   | { readonly kind: 'fatal'; readonly message: string };
 

@@ -55,6 +55,19 @@ describe('RaftMember in the simulator', () => {
     expect(syncs).toBeLessThan(10);
   });
 
+  it('tells the followers the commit index soon after the last write, not only at the next heartbeat', async () => {
+    // The leader holds back an entry-less AppendEntries (commitNoticeDelayMs) hoping the
+    // next batch carries it; with no next write it still goes out, well before a heartbeat.
+    const g = new SimGroup({ seed: 17, size: 3, tickMs: 100 });
+    await g.sim.runFor(3000);
+    const leader = (await g.leader())!;
+    const client = g.client();
+    expect((await g.run(client.put('last', v('1')))).ok).toBe(true);
+    await g.sim.runFor(10);
+    const applied = g.member(leader)!.status().applied;
+    for (const id of g.ids) expect(g.member(id)!.status().applied).toBe(applied);
+  });
+
   it('a minority side cannot take writes; the client gets a definite "unknown" instead of a false ack', async () => {
     const g = new SimGroup({ seed: 14, size: 3 });
     await g.sim.runFor(3000);

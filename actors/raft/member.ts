@@ -25,6 +25,14 @@ export interface RaftMemberOptions {
   readonly tickMs?: number;
   readonly snapshotEveryEntries?: number;
   readonly snapshotCatchupEntries?: number;
+  /**
+   * How long a leader holds an AppendEntries that carries no entries (only a new commit
+   * index) before sending it; one that carries entries to the same follower meanwhile
+   * replaces it. Under a steady stream of writes the next batch tells followers the commit
+   * index, and the notice costs no message (at one write in flight it was half of all
+   * messages). 0 sends at once. Followers learn the commit index up to this much later.
+   */
+  readonly commitNoticeDelayMs?: number;
   /** Ticks a client waits for its write to apply here before getting TIMEOUT (outcome unknown). */
   readonly requestTimeoutTicks?: number;
   /** Test hook: called with each new instance at (re)start, e.g. so a simulator can inspect roles. */
@@ -72,6 +80,9 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   stallsWaited = 0;
   /** Membership changes this instance has applied (a metric; tests use it for coverage). */
   confChangesApplied = 0;
+  /** Leader: the newest entry-less AppendEntries per follower, held back (see commitNoticeDelayMs). */
+  private readonly heldNotices = new Map<NodeId, Message>();
+  private noticeTimerArmed = false;
   /** A commit-index-only hard state not yet written (see handleReady). */
   private deferredHardState: HardState | undefined;
 
@@ -146,6 +157,9 @@ export class RaftMember implements Actor<RaftMemberMessage> {
         ctx.reply(reply);
         break;
       }
+      case 'commitNotice':
+        this.sendHeldNotices();
+        break;
       case 'fatal':
         throw new EdgeKVError('RAFT_MEMBER_FAILED', msg.message);
     }
@@ -297,7 +311,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     // A Ready with nothing to persist (at low load: the one that commits) answers its
     // clients before it tells the followers the new commit index.
     const earlyFirst = rd.entries.length > 0 || rd.snapshot !== undefined || !applyEarly;
-    if (earlyFirst) this.sendAll(rd.earlyMessages);
+    if (earlyFirst) this.sendEarly(rd.earlyMessages);
     let saving: Promise<void> | undefined;
     if (!rd.mustSync && rd.entries.length === 0 && !rd.snapshot) {
       // Only the commit index moved: no write at all; it rides along with the next durable save.
@@ -311,7 +325,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     }
     if (applyEarly) {
       if (!(await this.applyCommitted(rd))) return;
-      if (!earlyFirst) this.sendAll(rd.earlyMessages);
+      if (!earlyFirst) this.sendEarly(rd.earlyMessages);
     }
     if (saving !== undefined) await saving;
     if (this.stopped) return;
@@ -322,6 +336,36 @@ export class RaftMember implements Actor<RaftMemberMessage> {
 
   private sendAll(msgs: readonly Message[]): void {
     for (const m of msgs) this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+  }
+
+  /** A leader's traffic: entry-less AppendEntries are held back briefly (commitNoticeDelayMs). */
+  private sendEarly(msgs: readonly Message[]): void {
+    const delay = this.opts.commitNoticeDelayMs ?? D.COMMIT_NOTICE_DELAY_MS;
+    for (const m of msgs) {
+      if (m.type === 'app' && delay > 0) {
+        if (m.entries.length === 0) {
+          // A newer notice supersedes an older one: it carries a commit index at least as high.
+          this.heldNotices.set(m.to, m);
+          continue;
+        }
+        // Entries carry the commit index too.
+        this.heldNotices.delete(m.to);
+      }
+      this.opts.peerRef(m.to, this.ctx).tell({ kind: 'raft', message: m });
+    }
+    if (this.heldNotices.size > 0 && !this.noticeTimerArmed) {
+      this.noticeTimerArmed = true;
+      this.ctx.startTimer('commitNotice', delay, { kind: 'commitNotice' });
+    }
+  }
+
+  private sendHeldNotices(): void {
+    this.noticeTimerArmed = false;
+    const held = [...this.heldNotices.values()];
+    this.heldNotices.clear();
+    // A leader that has stepped down (or moved on to a new term) has nothing to announce.
+    if (this.core.state !== 'leader') return;
+    this.sendAll(held.filter((m) => m.term === this.core.term));
   }
 
   /** Applies the Ready's snapshot and committed entries; false if the member stopped meanwhile. */
