@@ -2,6 +2,7 @@ import type { ActorSystem } from '../../runtime/actor-system.js';
 import type { Address } from '../../runtime/address.js';
 import { AskTimeoutError, EdgeKVError } from '../../runtime/errors.js';
 import * as D from './defaults.js';
+import { trace, tracing } from './trace.js';
 import { RequestOutcomeUnknownError, RequestRejectedError } from './errors.js';
 import type { KvCommand, KvResult } from './kv/commands.js';
 import type { MemberReply, RaftMemberMessage } from './member-messages.js';
@@ -84,8 +85,11 @@ export class RaftClient {
     return res;
   }
 
-  private request(request: Extract<RaftMemberMessage, { kind: 'propose' }>['request'], op: string): Promise<KvResult> {
-    return this.attempts(op, (to) => this.ask(to, { kind: 'propose', request }));
+  private async request(request: Extract<RaftMemberMessage, { kind: 'propose' }>['request'], op: string): Promise<KvResult> {
+    if (tracing) trace('c.send', request.requestId, this.clientId);
+    const r = await this.attempts(op, (to) => this.ask(to, { kind: 'propose', request }));
+    if (tracing) trace('c.reply', request.requestId, this.clientId);
+    return r;
   }
 
   private async attempts(op: string, send: (to: NodeId) => Promise<MemberReply>): Promise<KvResult> {

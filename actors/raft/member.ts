@@ -11,6 +11,7 @@ import type { ConfChangeReply, MemberErrorCode, MemberReply, RaftMemberMessage, 
 import type { LogStore } from './storage.js';
 import type { Message } from './messages.js';
 import type { Entry, HardState, NodeId } from './types.js';
+import { trace, tracing } from './trace.js';
 
 export interface RaftMemberOptions {
   readonly id: NodeId;
@@ -118,6 +119,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
 
   receive(msg: RaftMemberMessage, ctx: ActorContext<RaftMemberMessage>): void {
     this.ctx = ctx;
+    if (tracing) traceReceive(msg);
     switch (msg.kind) {
       case 'tick':
         this.ticks++;
@@ -304,6 +306,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   }
 
   private async handleReady(rd: Ready): Promise<void> {
+    if (tracing) trace('rd', rd.entries.at(-1)?.index ?? 0, rd.committedEntries.at(-1)?.index ?? 0);
     // Committed entries are durable on a majority already, so they are applied (and their
     // clients answered) while this Ready's own entries are being persisted, not after.
     // A snapshot or a membership change keeps the strict order: persist, then apply.
@@ -319,6 +322,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     } else if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const hardState = rd.hardState ?? this.deferredHardState;
       this.deferredHardState = undefined;
+      if (tracing) trace('save.start', rd.entries.length);
       saving = this.opts.store.save({ hardState, entries: rd.entries, snapshot: rd.snapshot, sync: rd.mustSync });
       // Awaited below; a failure fails the Ready loop there.
       saving.catch(() => undefined);
@@ -327,10 +331,14 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       if (!(await this.applyCommitted(rd))) return;
       if (!earlyFirst) this.sendEarly(rd.earlyMessages);
     }
-    if (saving !== undefined) await saving;
+    if (saving !== undefined) {
+      await saving;
+      if (tracing) trace('save.end');
+    }
     if (this.stopped) return;
     // Votes and acknowledgements: only once what they promise is durable.
     this.sendAll(rd.messages);
+    if (tracing) trace('sent', rd.messages.length);
     if (!applyEarly) await this.applyCommitted(rd);
   }
 
@@ -412,6 +420,7 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     if (!list) return;
     this.writes.delete(key);
     const lead = this.core.lead;
+    if (tracing) trace('reply', out.requestId, e.index);
     for (const w of list) w.replyTo.tell({ ok: true, result: out.result, ...(lead ? { leaderId: lead } : {}) } satisfies MemberReply);
   }
 
@@ -431,6 +440,18 @@ export class RaftMember implements Actor<RaftMemberMessage> {
     const keep = this.opts.snapshotCatchupEntries ?? D.SNAPSHOT_CATCHUP_ENTRIES;
     this.lastSnapshotIndex = applied;
     await this.opts.store.createSnapshot(applied, this.core.confState(), this.sm.snapshot(), keep);
+  }
+}
+
+/** recv.<type> (a: last index carried, or the message's index; b: entries) and recv.propose (a: request id). */
+function traceReceive(msg: RaftMemberMessage): void {
+  if (msg.kind === 'raft') {
+    const m = msg.message;
+    const entries = m.type === 'app' ? m.entries : undefined;
+    const index = entries !== undefined && entries.length > 0 ? entries[entries.length - 1]!.index : 'index' in m ? m.index : 0;
+    trace(`recv.${m.type}`, index, entries?.length ?? 0);
+  } else if (msg.kind === 'propose') {
+    trace('recv.propose', msg.request.requestId);
   }
 }
 

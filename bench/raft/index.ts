@@ -73,7 +73,9 @@ async function startEdgekv(members: number, noSync: boolean): Promise<{ system: 
   const ports: Record<number, number> = {};
   for (let id = 1; id <= members; id++) {
     const child = fork(new URL('./member-process.ts', import.meta.url), [], {
-      execArgv: ['--import', 'tsx'],
+      // EDGEKV_RAFT_MEMBER_NODE_ARGS: extra node flags for the member processes, e.g.
+      // "--cpu-prof --cpu-prof-dir=/tmp/prof" (not allowed in NODE_OPTIONS).
+      execArgv: ['--import', 'tsx', ...(process.env.EDGEKV_RAFT_MEMBER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')],
       env: {
         ...process.env,
         EDGEKV_BENCH_SECRET: secret,

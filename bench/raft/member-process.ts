@@ -40,6 +40,8 @@ process.on('message', (msg: { ports?: Record<string, number> }) => {
       peerRef: (to, ctx) => ctx.self.via.ref<RaftMemberMessage>({ system: `m${to}`, path: 'raft' }),
       store,
       stateMachine: () => new KvStateMachine(),
+      // For A/B runs of the commit-notice hold (0 turns it off); the member's default otherwise.
+      ...(process.env.EDGEKV_RAFT_COMMIT_NOTICE_MS ? { commitNoticeDelayMs: Number(process.env.EDGEKV_RAFT_COMMIT_NOTICE_MS) } : {}),
     }),
     'raft',
   );
