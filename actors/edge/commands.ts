@@ -47,6 +47,8 @@ export type EdgeQuery =
   | { name: 'gget'; key: string }
   /** Served global keys with user keys in [start, end), in user-key order, at most `limit` (0: all). */
   | { name: 'grange'; start: string; end: string; limit: number }
+  /** `grange` plus the ring ids this group owns at that point (a GlobalRangePart), so a reader can tell whether its parts cover the ring. */
+  | { name: 'grangeOwned'; start: string; end: string; limit: number }
   /**
    * Stored global keys in the spans from `after` on (exclusive), up to about
    * `maxBytes`; refused (FENCED) unless every id is outgoing to `to` at
@@ -76,6 +78,11 @@ export interface KeyCounts {
   global: number;
   /** Global keys held but not served (being moved in or out, not purged yet). */
   fenced: number;
+}
+
+export interface GlobalRangePart {
+  entries: [string, Uint8Array][];
+  owned: HexSpan[];
 }
 
 export interface OwnershipState {

@@ -2,7 +2,7 @@ import type { KvResult } from '../raft/kv/commands.js';
 import { MAX_CLIENT_SESSIONS } from '../raft/defaults.js';
 import { compareKeys, KvStateMachine } from '../raft/kv/kv-state-machine.js';
 import type { KvStore } from '../raft/kv/kv-store.js';
-import type { EdgeCustomCommand, EdgeQuery, ExportPage, HexSpan, KeyCounts, OwnershipState, SessionsPage } from './commands.js';
+import type { EdgeCustomCommand, EdgeQuery, ExportPage, GlobalRangePart, HexSpan, KeyCounts, OwnershipState, SessionsPage } from './commands.js';
 import {
   allGlobal,
   allLocal,
@@ -149,9 +149,12 @@ export class EdgeStateMachine extends KvStateMachine {
       case 'gget':
         if (!this.serves(q.key)) return notOwner();
         return custom(this.get(q.key));
-      case 'grange': {
+      case 'grange':
+      case 'grangeOwned': {
         const all = this.servedGlobal(q.start, q.end).sort((a, b) => compareKeys(userKeyOf(a[0]), userKeyOf(b[0])));
-        return custom(q.limit > 0 ? all.slice(0, q.limit) : all);
+        const entries = q.limit > 0 ? all.slice(0, q.limit) : all;
+        if (q.name === 'grange') return custom(entries);
+        return custom({ entries, owned: toHexSpans(this.own.spans('owned')) } satisfies GlobalRangePart);
       }
       case 'export':
         return this.exportPage(q);

@@ -16,13 +16,15 @@ import type { ActorSystem } from '../../runtime/actor-system.js';
 import { EdgeKVError, InvalidArgumentError } from '../../runtime/errors.js';
 import type { GatewayMessage, GatewayStatus, RouteReply } from '../gateway/messages.js';
 import type { KvCommand, KvResult } from '../raft/kv/commands.js';
-import type { KeyCounts } from './commands.js';
+import type { GlobalRangePart, KeyCounts } from './commands.js';
+import { fromHexSpans } from './edge-state-machine.js';
 import { edgePaths, type ClusterLayout, type GroupLayout } from './contract.js';
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
-import { StaleRequestError } from './errors.js';
+import { RangeMovingError, StaleRequestError } from './errors.js';
 import { GroupClient } from './group-client.js';
 import { OwnSession, propose, resultError, runQuery } from './group-ops.js';
-import { bytesToKey, keyToBytes, localBounds, localKey, ringHex, userKeyOf } from './keyspace.js';
+import { bytesToKey, keyToBytes, localBounds, localKey, ringHex, userKeyOf, type IdSpan } from './keyspace.js';
+import { ringSize } from '../gateway/ring-id.js';
 import { groupOfGateway, groupOfNode } from './layout.js';
 import type { AgentReply, GlobalOp } from './protocol.js';
 
@@ -207,12 +209,23 @@ export class EdgeFrontDoor implements FrontDoor {
     }
     const start = bytesToKey(call.start);
     const end = bytesToKey(call.end);
-    const parts = await Promise.all(
-      this.layout.groups.map((g) =>
-        runQuery<[string, Uint8Array][]>(this.groups.get(g.id)!, { name: 'grange', start, end, limit }, call.consistency, { deadlineMs }),
-      ),
-    );
-    const merged = parts.flat().map(([k, v]) => [userKeyOf(k), v] as const);
+    // Each group answers with its owned keys and what it owns at that point. The parts count only if they
+    // cover the ring exactly once: otherwise some ids were moving between groups (read nowhere, or twice).
+    const clock = this.system.clock;
+    let parts: GlobalRangePart[];
+    for (;;) {
+      parts = await Promise.all(
+        this.layout.groups.map((g) =>
+          runQuery<GlobalRangePart>(this.groups.get(g.id)!, { name: 'grangeOwned', start, end, limit }, call.consistency, { deadlineMs }),
+        ),
+      );
+      if (coversRingOnce(parts.flatMap((p) => fromHexSpans(p.owned)))) break;
+      if (clock.now() + this.tuning.globalRetryBackoffMs >= deadlineMs) {
+        throw new RangeMovingError('global range read: some ring ids are moving between groups');
+      }
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, this.tuning.globalRetryBackoffMs));
+    }
+    const merged = parts.flatMap((p) => p.entries).map(([k, v]) => [userKeyOf(k), v] as const);
     merged.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const out = limit > 0 ? merged.slice(0, limit) : merged;
     return out.map(([k, v]) => ({ key: keyToBytes(k), value: Buffer.from(v) }));
@@ -313,3 +326,14 @@ function unexpected(what: string, result: KvResult): EdgeKVError {
 
 /** Which group a gateway fronts (re-exported for hosts and tests). */
 export { groupOfGateway };
+
+/** Do the spans cover every ring id exactly once? */
+export function coversRingOnce(spans: readonly IdSpan[]): boolean {
+  const sorted = [...spans].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  let next = 0n;
+  for (const s of sorted) {
+    if (s.lo !== next) return false; // a gap, or an overlap
+    next = s.hi + 1n;
+  }
+  return next === ringSize();
+}
