@@ -36,6 +36,7 @@ const opsOf = (t: TickRecord) => Object.values(t.byOp).reduce((s, x) => s + x.co
 
 describe('topologies in the simulator', () => {
   it('runs 2 groups × 3 nodes with YCSB A through a crash and a partition, and records it all', async () => {
+    let cluster: SimCluster | undefined;
     const r = await simulate({
       name: 'sim-faults',
       seed: 11,
@@ -56,7 +57,7 @@ describe('topologies in the simulator', () => {
         { at: 60, do: 'crash', node: 'b3', label: 'too late' },
       ],
       workload: { kind: 'ycsb', workload: 'A', records: 100, clients: 4, duration: 9 },
-    });
+    }, { inspect: (c) => (cluster = c) });
     // The meta first, simulated.
     expect(r.records[0]!.type).toBe('meta');
     expect(r.meta).toHaveLength(1);
@@ -101,8 +102,9 @@ describe('topologies in the simulator', () => {
     expect(r.events.find((e) => e.event === 'load')!.error).toBe(notEmulated.load);
     expect(r.events.find((e) => e.detail === 'too late')!.error).toMatch(/after the end of the workload/);
     expect(r.events.find((e) => e.event === 'preload')).toMatchObject({ t: 0, ok: true });
-    // Faster than real time.
-    expect(r.wallMs).toBeLessThan(9_000);
+    // Faster than real time: the whole run (start, load, 9 s of workload) took less wall time than virtual time.
+    expect(cluster!.sim.nowMs).toBeGreaterThan(9_000);
+    expect(r.wallMs).toBeLessThan(cluster!.sim.nowMs);
   });
 
   it('is deterministic from its seed', async () => {
@@ -111,7 +113,7 @@ describe('topologies in the simulator', () => {
       groups,
       links: [{ between: ['*', '*'], latencyMs: 1, jitterMs: 1, loss: 0.01 }],
       timeline: [{ at: 1, do: 'crash', node: 'b1' }, { at: 2, do: 'restart', node: 'b1' }],
-      workload: { kind: 'mixgraph', keys: 2000, clients: 3, duration: 3 },
+      workload: { kind: 'mixgraph', keys: 200, clients: 3, duration: 3 },
     };
     const strip = (rs: RunRecord[]) => JSON.stringify(rs.map((x) => (x.type === 'meta' ? { ...x, startedAt: '', machine: null } : x)));
     const a = await simulate(t, { seed: 4 });
@@ -153,6 +155,31 @@ describe('topologies in the simulator', () => {
     // Global operations went on through the changes.
     expect(r.ticks.every((t) => opsOf(t) > 0)).toBe(true);
     expect(r.phases[0]!.ops).toBeGreaterThan(200);
+  });
+
+  it('crashes a gateway (its successor takes its range over) and restarts it onto the ring', async () => {
+    let cluster: SimCluster | undefined;
+    const r = await simulate(
+      {
+        name: 'sim-gateway-crash',
+        groups,
+        timeline: [
+          { at: 1, do: 'crash', node: 'g1-gw' },
+          { at: 7, do: 'restart', node: 'g1-gw' },
+        ],
+        workload: { kind: 'ycsb', workload: 'B', records: 50, clients: 2, duration: 9, globalShare: 1 },
+      },
+      { inspect: (c) => (cluster = c) },
+    );
+    expect(r.events.filter((e) => e.event !== 'preload').map((e) => [e.t, e.event, e.ok])).toEqual([
+      [1, 'crash', true],
+      [7, 'restart', true],
+    ]);
+    expect(opsOf(r.ticks[0]!)).toBeGreaterThan(50);
+    // Global operations come back before the restart (the successor recovers the range) and after it.
+    expect(opsOf(r.ticks[6]!)).toBeGreaterThan(50);
+    expect(opsOf(r.ticks[8]!)).toBeGreaterThan(50);
+    expect(cluster!.ringStable(['g1-gw', 'g2-gw'])).toBe(true);
   });
 
   it('shows a client link latency change in the measured latencies', async () => {
