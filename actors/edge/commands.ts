@@ -17,6 +17,8 @@ export type EdgeCustomCommand =
   | { name: 'gdelete'; args: { key: string } }
   /** Deletes the served global keys whose user key is in [start, end) (latin1; empty end: unbounded). */
   | { name: 'gdeleteRange'; args: { start: string; end: string } }
+  /** `gdeleteRange` answering a GlobalDeletePart: the count and the ring ids this group owned when it applied. */
+  | { name: 'gdeleteRangeOwned'; args: { start: string; end: string } }
   /**
    * The ownership of global ring ids (see ownership.ts). Sent only to the
    * layout's first group: every id nobody ever owned (epoch 0) becomes owned
@@ -82,6 +84,11 @@ export interface KeyCounts {
 
 export interface GlobalRangePart {
   entries: [string, Uint8Array][];
+  owned: HexSpan[];
+}
+
+export interface GlobalDeletePart {
+  deleted: number;
   owned: HexSpan[];
 }
 

@@ -2,7 +2,7 @@ import type { KvResult } from '../raft/kv/commands.js';
 import { MAX_CLIENT_SESSIONS } from '../raft/defaults.js';
 import { compareKeys, KvStateMachine } from '../raft/kv/kv-state-machine.js';
 import type { KvStore } from '../raft/kv/kv-store.js';
-import type { EdgeCustomCommand, EdgeQuery, ExportPage, GlobalRangePart, HexSpan, KeyCounts, OwnershipState, SessionsPage } from './commands.js';
+import type { EdgeCustomCommand, EdgeQuery, ExportPage, GlobalDeletePart, GlobalRangePart, HexSpan, KeyCounts, OwnershipState, SessionsPage } from './commands.js';
 import {
   allGlobal,
   allLocal,
@@ -78,10 +78,12 @@ export class EdgeStateMachine extends KvStateMachine {
         this.deleteKey(cmd.args.key);
         return custom(null);
       }
-      case 'gdeleteRange': {
+      case 'gdeleteRange':
+      case 'gdeleteRangeOwned': {
         const keys = this.servedGlobal(cmd.args.start, cmd.args.end).map(([k]) => k);
         for (const k of keys) this.deleteKey(k);
-        return custom(keys.length);
+        if (cmd.name === 'gdeleteRange') return custom(keys.length);
+        return custom({ deleted: keys.length, owned: toHexSpans(this.own.spans('owned')) } satisfies GlobalDeletePart);
       }
       case 'genesis': {
         for (const p of this.own.all().filter((x) => x.epoch === 0)) this.own.set(p.lo, p.hi, { state: 'owned', epoch: 1, peer: '' });

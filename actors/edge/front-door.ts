@@ -16,7 +16,7 @@ import type { ActorSystem } from '../../runtime/actor-system.js';
 import { EdgeKVError, InvalidArgumentError } from '../../runtime/errors.js';
 import type { GatewayMessage, GatewayStatus, RouteReply } from '../gateway/messages.js';
 import type { KvCommand, KvResult } from '../raft/kv/commands.js';
-import type { GlobalRangePart, KeyCounts } from './commands.js';
+import type { GlobalDeletePart, GlobalRangePart, KeyCounts } from './commands.js';
 import { fromHexSpans } from './edge-state-machine.js';
 import { edgePaths, type ClusterLayout, type GroupLayout } from './contract.js';
 import { edgeDefaults, type EdgeTuning } from './defaults.js';
@@ -122,21 +122,34 @@ export class EdgeFrontDoor implements FrontDoor {
       return result.ok && result.op === 'deleteRange' ? result.deleted : 0;
     }
     // Each group gets its own session id for the same write: sessions move with ranges, and one group's
-    // record of this delete must not make another group skip its own part.
-    const counts = await Promise.all(
-      this.layout.groups.map(async (g) => {
-        const result = await propose(
-          this.groups.get(g.id)!,
-          `${id.clientId}@${g.id}`,
-          id.requestId,
-          { op: 'custom', name: 'gdeleteRange', args: { start: bytesToKey(call.start), end: bytesToKey(call.end) } },
-          { deadlineMs },
-        );
-        if (!result.ok) throw resultError(result);
-        return result.op === 'custom' ? Number(result.value) : 0;
-      }),
-    );
-    return counts.reduce((a, b) => a + b, 0);
+    // record of this delete must not make another group skip its own part. Each group deletes the keys it
+    // owns and says which ids it owned then; if those do not cover the ring exactly once, some ids were
+    // moving (deleted by no group, or their new owner applied before the keys arrived): another round, with
+    // fresh per-round session ids (a retry of the whole call replays the same rounds, each applied once).
+    const clock = this.system.clock;
+    let deleted = 0;
+    for (let round = 0; ; round++) {
+      const parts = await Promise.all(
+        this.layout.groups.map(async (g) => {
+          const result = await propose(
+            this.groups.get(g.id)!,
+            round === 0 ? `${id.clientId}@${g.id}` : `${id.clientId}@${g.id}#${round}`,
+            id.requestId,
+            { op: 'custom', name: 'gdeleteRangeOwned', args: { start: bytesToKey(call.start), end: bytesToKey(call.end) } },
+            { deadlineMs },
+          );
+          if (!result.ok) throw resultError(result);
+          if (result.op !== 'custom') throw unexpected('custom', result);
+          return result.value as GlobalDeletePart;
+        }),
+      );
+      deleted += parts.reduce((n, p) => n + p.deleted, 0);
+      if (coversRingOnce(parts.flatMap((p) => fromHexSpans(p.owned)))) return deleted;
+      if (clock.now() + this.tuning.globalRetryBackoffMs >= deadlineMs) {
+        throw new RangeMovingError('global range delete: some ring ids were moving between groups; retry with the same id');
+      }
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, this.tuning.globalRetryBackoffMs));
+    }
   }
 
   async status(): Promise<ClusterStatus> {

@@ -182,6 +182,26 @@ describe('global range reads', () => {
   });
 });
 
+describe('global range deletes', () => {
+  it('an acknowledged range delete that ran while keys were moving between groups deleted them too', async () => {
+    const c = await ring(28, [3, 3, 3], ['g1', 'g2']);
+    const keys = Array.from({ length: 120 }, (_, i) => `k${i}`);
+    await preload(c, keys);
+    const all = ['g1-gw', 'g2-gw', 'g3-gw'];
+    const moving = keys.filter((k) => c.ownerGroup(b(k), all) === 'g3');
+    expect(moving.length).toBeGreaterThan(3);
+    c.addGateway('g3', 'g2-gw');
+    // The moment g3's pull has released its range in the source: those keys are in flight.
+    expect(await c.sim.runUntil(() => ['g1', 'g2'].some((g) => ownershipOf(c, g)?.all().some((p) => p.state === 'outgoing' && p.peer === 'g3')), 60_000)).toBe(true);
+    const door = await c.door('g1-n3');
+    const deleted = await c.must(door.rangeDelete({ start: b(''), end: b(''), scope: 'global', id: { clientId: 'rd', requestId: 1 } }, T));
+    expect(deleted).toBe(keys.length);
+    expect(await c.sim.runUntil(() => c.ringStable(all) && settled(c, all), 120_000)).toBe(true);
+    for (const g of ['g1', 'g2', 'g3']) expect(held(c, g)).toEqual([]);
+    for (const k of moving) expect(await c.must(door.get({ key: b(k), scope: 'global', consistency: 'linearizable' }, T))).toBeUndefined();
+  });
+});
+
 describe('a live gateway falsely suspected', () => {
   it('cut off from the other gateways (not from the groups): both sides pull, and no acknowledged write is lost or stale', async () => {
     const c = await ring(26, [3, 3, 3], ['g1', 'g2', 'g3']);
