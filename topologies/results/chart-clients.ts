@@ -29,7 +29,9 @@ export function clients({ topology, variants, records }: ChartInput): ChartSpec 
       encoding: {
         x: { field: 'clients', type: 'quantitative', title: 'clients', scale: { zero: false }, axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'opsPerSec', type: 'quantitative', title: 'throughput (ops/s)' },
-        color: { field: 'series', type: 'nominal', title: variants.length > 1 ? 'workload (variant)' : 'workload', sort: [...new Set(rows.map((r) => r.series))] },
+        // One colour per workload, one dash per variant: a workload's variants sit side by side.
+        color: { field: 'workload', type: 'nominal', title: 'workload', sort: swept },
+        ...(variants.length > 1 ? { strokeDash: { field: 'variant', type: 'nominal', title: 'variant', sort: variants }, shape: { field: 'variant', type: 'nominal', title: 'variant', sort: variants }, detail: { field: 'series' } } : {}),
       },
     } as TopLevelSpec,
   };

@@ -76,7 +76,7 @@ describe('renderResults', () => {
     for (const s of ['compactions', 'local', 'offloaded', 'received', 'n3', 'edge', 'cloud']) expect(offload).toContain(s);
     expect(offload).not.toContain('fallbacks');
     const clients = text('clients');
-    for (const s of ['throughput against clients', 'clients', 'ycsb-A (edge)', 'ycsb-A (cloud)']) expect(clients).toContain(s);
+    for (const s of ['throughput against clients', 'clients', 'workload', 'ycsb-A', 'variant', 'edge', 'cloud']) expect(clients).toContain(s);
   });
 
   it('draws clients.svg only when a workload ran at more than one client count', async () => {
