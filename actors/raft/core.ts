@@ -141,6 +141,9 @@ export class RaftCore {
 
   private prevHardState: HardState;
   private prevSoftState: SoftState;
+  /** Term and vote as of the last `advance` (known durable). */
+  private durableTerm = 0;
+  private durableVote: NodeId = NONE;
   private readyOutstanding = false;
   private appendPending = false;
 
@@ -172,6 +175,8 @@ export class RaftCore {
     this.becomeFollower(this.term, NONE);
     this.prevHardState = this.hardState();
     this.prevSoftState = this.softState();
+    this.durableTerm = this.prevHardState.term;
+    this.durableVote = this.prevHardState.vote;
   }
 
   // ---------------------------------------------------------------- public API
@@ -365,10 +370,41 @@ export class RaftCore {
     return rd;
   }
 
+  /**
+   * While a Ready is outstanding (its persist still running), a leader's
+   * AppendEntries, heartbeats and snapshot chunks produced since then may
+   * leave at once, as in the Ready itself (Raft thesis §10.2.1): new
+   * proposals are sent to followers without waiting for the leader's own
+   * fsync, and acknowledgements refill the pipeline. Returns them and keeps
+   * everything else for the next Ready. Empty unless this node leads in a
+   * term whose term and vote are already durable.
+   */
+  takeEarlyMessages(): Message[] {
+    if (!this.readyOutstanding || this.state !== 'leader') return [];
+    if (this.term !== this.durableTerm || this.vote !== this.durableVote) return [];
+    if (this.appendPending) {
+      this.appendPending = false;
+      this.bcastAppend();
+    }
+    if (this.msgs.length === 0) return [];
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of this.msgs) {
+      const leaderTraffic = m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap';
+      (leaderTraffic && m.term === this.term ? early : rest).push(m);
+    }
+    this.msgs = rest;
+    return early;
+  }
+
   /** The member has persisted, sent and applied everything in `rd`. */
   advance(rd: Ready): void {
     if (!this.readyOutstanding) throw new Error('raft: advance() without ready()');
     this.readyOutstanding = false;
+    if (rd.hardState) {
+      this.durableTerm = rd.hardState.term;
+      this.durableVote = rd.hardState.vote;
+    }
     if (rd.snapshot) {
       this.log.stableSnapTo(rd.snapshot.meta.index);
       if (rd.snapshot.meta.index > this.log.applied) this.log.applied = rd.snapshot.meta.index;

@@ -25,6 +25,8 @@ export type RaftMemberMessage =
   | { readonly kind: 'status' }
   /** Internal: time to send the commit notices the leader held back (see RaftMemberOptions.commitNoticeDelayMs). */
   | { readonly kind: 'commitNotice' }
+  /** Internal: send the leader traffic that arrived while a Ready was being persisted (RaftCore.takeEarlyMessages). */
+  | { readonly kind: 'pipeline' }
   /** Internal: the Ready loop failed (e.g. the disk); the actor fails so its supervisor acts. */
   | { readonly kind: 'fatal'; readonly message: string };
 

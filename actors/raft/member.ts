@@ -84,6 +84,8 @@ export class RaftMember implements Actor<RaftMemberMessage> {
   /** Leader: the newest entry-less AppendEntries per follower, held back (see commitNoticeDelayMs). */
   private readonly heldNotices = new Map<NodeId, Message>();
   private noticeTimerArmed = false;
+  /** A `pipeline` message to self is queued (see receive). */
+  private pipelineQueued = false;
   /** A commit-index-only hard state not yet written (see handleReady). */
   private deferredHardState: HardState | undefined;
 
@@ -162,8 +164,20 @@ export class RaftMember implements Actor<RaftMemberMessage> {
       case 'commitNotice':
         this.sendHeldNotices();
         break;
+      case 'pipeline':
+        this.pipelineQueued = false;
+        this.sendEarly(this.core.takeEarlyMessages());
+        break;
       case 'fatal':
         throw new EdgeKVError('RAFT_MEMBER_FAILED', msg.message);
+    }
+    if ((msg.kind === 'propose' || msg.kind === 'raft') && this.flushing && !this.pipelineQueued && this.core.state === 'leader') {
+      // A Ready is being persisted: what arrived meanwhile (proposals, acknowledgements)
+      // goes to the followers now rather than after this member's fsync. The message to
+      // self queues behind everything already in the mailbox, so a burst leaves as one
+      // AppendEntries per follower.
+      this.pipelineQueued = true;
+      ctx.self.tell({ kind: 'pipeline' });
     }
     this.scheduleFlush();
   }

@@ -34,6 +34,35 @@ describe('log replication', () => {
     expect(c.node(1).readies.at(-1)!.entries).toHaveLength(3);
   });
 
+  it('sends proposals made while its own Ready persists to the followers at once (takeEarlyMessages)', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    const leader = c.core(1);
+    leader.propose(bytes('a'));
+    const rd = leader.ready();
+    expect(rd.entries.map((e) => e.index)).toEqual([2]);
+    // The persist of rd is running; a second proposal arrives.
+    leader.propose(bytes('b'));
+    expect(leader.hasReady()).toBe(false);
+    const early = leader.takeEarlyMessages().filter(isApp);
+    expect(early.map((m) => m.to).sort()).toEqual([2, 3]);
+    expect(early.every((m) => m.entries.map((e) => e.index).join() === '3')).toBe(true);
+    // Nothing is sent twice: the next Ready persists entry 3 but has no AppendEntries for it.
+    leader.advance(rd);
+    const next = leader.ready();
+    expect(next.entries.map((e) => e.index)).toEqual([3]);
+    expect([...next.earlyMessages, ...next.messages].filter(isApp).filter((m) => m.entries.length > 0)).toEqual([]);
+    leader.advance(next);
+  });
+
+  it('sends nothing early while no Ready is outstanding, or from a follower', () => {
+    const c = new TestCluster([1, 2, 3]);
+    expect(c.elect(1)).toBe(true);
+    c.core(1).propose(bytes('a'));
+    expect(c.core(1).takeEarlyMessages()).toEqual([]);
+    expect(c.core(2).takeEarlyMessages()).toEqual([]);
+  });
+
   it('pipelines several AppendEntries without waiting, up to maxInflightMsgs', () => {
     const c = new TestCluster([1, 2], { config: { maxInflightMsgs: 3 } });
     expect(c.elect(1)).toBe(true);
