@@ -236,6 +236,20 @@ describe('WorkloadDriver: determinism and stopping', () => {
   });
 });
 
+describe('WorkloadDriver: stopping the load', () => {
+  it('stopped() ends the load early too', async () => {
+    const clock = new FakeClock();
+    const kv = new MemoryKv(clock);
+    const t = topology({ kind: 'ycsb', workload: 'C', records: 10_000, clients: 4, duration: 1 });
+    const driver = new WorkloadDriver({ topology: t, variant: 'v', seed: 1, clock, client: (i, g) => kv.client(i, g), sink: () => undefined, stopped: () => clock.nowMs >= 100 });
+    const load = await clock.drive(driver.load());
+    // 4 loaders, 2 ms a put, 100 ms: about 200 puts of the 30,000.
+    expect(load.puts).toBeGreaterThan(150);
+    expect(load.puts).toBeLessThan(260);
+    expect(load.ms).toBeLessThanOrEqual(102);
+  });
+});
+
 describe('latencyStats', () => {
   it('nearest-rank p50/p99, mean, count without errors', () => {
     const lat = Array.from({ length: 100 }, (_, i) => i + 1);

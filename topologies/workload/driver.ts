@@ -30,7 +30,7 @@ export interface WorkloadDriverOptions {
   /** The KvOps of client `index`, in `group` (index mod the groups). Called once per index; the same client serves the load and every phase. */
   client: (index: number, group: string) => KvOps;
   sink: (r: RunRecord) => void;
-  /** Checked before every operation and every second: true ends the current phase early and skips the rest. */
+  /** Checked before every operation (the load's too) and every 100 ms: true ends the load or the current phase early and skips the rest. */
   stopped?: () => boolean;
   /** After a failed operation the client waits this long before the next (default 10 ms): a node that refuses at once must not spin the loop. */
   errorBackoffMs?: number;
@@ -122,7 +122,7 @@ export class WorkloadDriver {
         for (const ksName of [`local-${this.groupOf(index)}`, 'global']) {
           const ks = this.keyspaces.get(ksName);
           if (ks === undefined) continue;
-          for (let i = next.get(ksName)!; i < count; i = next.get(ksName)!) {
+          for (let i = next.get(ksName)!; i < count && !this.stopped(); i = next.get(ksName)!) {
             next.set(ksName, i + 1);
             const { n, key } = keyOf(i);
             try {
