@@ -160,7 +160,7 @@ describe('chunked remote compaction over TCP', () => {
     expect(t.staleMessages).toBe(0);
   }, 30_000);
 
-  it('a chunk corrupted in transit is detected by the target; the job falls back and is merged locally', async () => {
+  it('a chunk corrupted in transit is detected by the target (file CRC); the job falls back and is merged locally', async () => {
     const { a, b } = await tcpPair();
     const real = b.system.spawn(compactionActorProps({ local: new InlineJobRunner(), node: 'target-node' }), 'real');
     proxy(b.system, real, 'compaction', (m) => {
@@ -177,7 +177,7 @@ describe('chunked remote compaction over TCP', () => {
     expect(events.map((e) => [e.outcome, e.fallbackReason])).toEqual([['fallback', 'corrupt']]);
     const t = await stats(real);
     expect(t.servedForOthers).toBe(0);
-    expect(t.heldForOthersBytes).toBe(0); // dropped at once
+    expect(t.heldForOthersBytes).toBe(0); // dropped when its CRC failed
   }, 30_000);
 
   it('target killed mid-transfer: the owner falls back after the chunk timeout, answers once, installs nothing twice', async () => {

@@ -262,10 +262,10 @@ export class CompactionActor implements Actor<CompactionRequest> {
     const index = m.offset / job.chunkBytes;
     const expected = file === undefined ? -1 : Math.min(job.chunkBytes, file.length - m.offset);
     const bytes = m.bytes instanceof Uint8Array ? m.bytes : new Uint8Array(0);
-    if (file === undefined || !Number.isInteger(index) || m.offset >= file.length || bytes.byteLength !== expected || crcOf(bytes) !== m.crc) {
-      // Corrupt or malformed in transit: the job cannot succeed; free it now (later chunks are stale).
+    if (file === undefined || !Number.isInteger(index) || m.offset >= file.length || bytes.byteLength !== expected) {
+      // Malformed in transit: the job cannot succeed; free it now (later chunks are stale). Flipped bits show at `merge` (file CRC).
       this.drop(m.job, ctx);
-      return failure(new EdgeKVError('CORRUPTION', `job ${m.job}: chunk ${m.file}@${m.offset} failed its length or CRC check`));
+      return failure(new EdgeKVError('CORRUPTION', `job ${m.job}: chunk ${m.file}@${m.offset} is not where or as long as the offer said`));
     }
     if (job.state !== 'receiving' || job.received[m.file]!.has(index)) {
       this.stats.duplicateChunks++;
@@ -328,7 +328,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
       return failure(new EdgeKVError('BAD_REQUEST', `job ${m.job}: no output range ${m.table}@${m.offset}+${m.length}`));
     }
     const bytes = table.subarray(m.offset, m.offset + m.length);
-    return { ok: true, type: 'chunk', job: m.job, table: m.table, offset: m.offset, bytes, crc: crcOf(bytes) };
+    return { ok: true, type: 'chunk', job: m.job, table: m.table, offset: m.offset, bytes };
   }
 
   // ---- owner side ----

@@ -18,7 +18,8 @@ export type OutputTableMeta = TransferFile;
  * frame limit), all keyed by a job id the owner never reuses:
  *  1. `offer` (ask): sizes and CRCs of the inputs; the target accepts or refuses
  *     (no free core, or the bytes it would hold for others exceed its bound);
- *  2. `chunk` (ask, at most `window` unacknowledged): input bytes with a CRC each;
+ *  2. `chunk` (ask, at most `window` unacknowledged): input bytes (the file's CRC,
+ *     checked once it is complete, covers them: one CRC pass per file and side);
  *  3. `merge` (ask): the target checks every file's length and CRC, merges in its
  *     pool, answers the output tables' lengths and CRCs;
  *  4. `fetch` (ask, at most `window` outstanding): the owner pulls output chunks;
@@ -30,7 +31,7 @@ export type CompactionRequest =
   /** From this node's engine: run a merge wherever placement says, install nothing. */
   | { type: 'compact'; input: CompactionJobInput }
   | { type: 'offer'; job: string; owner: string; files: TransferFile[]; params: CompactionJobParams; chunkBytes: number; ttlMs: number }
-  | { type: 'chunk'; job: string; file: number; offset: number; bytes: Uint8Array; crc: number }
+  | { type: 'chunk'; job: string; file: number; offset: number; bytes: Uint8Array }
   | { type: 'merge'; job: string }
   | { type: 'fetch'; job: string; table: number; offset: number; length: number }
   | { type: 'release'; job: string }
@@ -93,6 +94,6 @@ export type CompactionReply =
   | { ok: true; type: 'accepted'; job: string }
   | { ok: true; type: 'ack'; job: string; file: number; offset: number }
   | { ok: true; type: 'merged'; job: string; ranOn: string; tables: OutputTableMeta[]; stats: CompactionJobOutput['stats']; computeMs: number; waitMs?: number }
-  | { ok: true; type: 'chunk'; job: string; table: number; offset: number; bytes: Uint8Array; crc: number }
+  | { ok: true; type: 'chunk'; job: string; table: number; offset: number; bytes: Uint8Array }
   | { ok: true; type: 'stats'; stats: CompactionStats }
   | { ok: false; code: string; message: string };
