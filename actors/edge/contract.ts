@@ -45,6 +45,12 @@ export interface EdgePilotConfig {
   /** false: the baseline, every merge runs on its own node (no pilot actors). Default true. */
   enabled?: boolean;
   /**
+   * false: the baseline with the tiers still emulated (a fair comparison when
+   * tiers or `mergeMBps` are set): every merge of a node runs on it, through
+   * its emulated tier. Default true: EdgePilot places merges.
+   */
+  offload?: boolean;
+  /**
    * Emulated hardware tier per edge node name (high/medium/low or explicit
    * cores and speed). A node not listed runs at real speed with as many cores
    * as its engine runs merges (plus the one the model leaves to writes).

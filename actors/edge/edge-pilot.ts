@@ -71,6 +71,7 @@ export function bootEdgePilot(
     runner: local,
     refOf: (n, path) => system.ref({ system: n, path }),
     pathOf: (_node, actor) => paths[actor],
+    ...(config.pilot?.offload === false ? { offload: false } : {}),
     maxOffloadBytes: hooks.maxOffloadBytes ?? pilotTimings.maxOffloadBytes,
     ...(hooks.referenceBytesPerMs !== undefined
       ? { referenceBytesPerMs: hooks.referenceBytesPerMs }

@@ -19,7 +19,8 @@ function pilotConfig(t: ResolvedTopology, v: ResolvedVariant): EdgePilotConfig {
   const tiers = Object.fromEntries(
     Object.entries(v.tiers).map(([node, tier]) => [node, typeof tier === 'string' ? tier : resolveTier({ name: tierLabel(tier)!, ...tier })]),
   );
-  return { enabled: v.pilot, tiers, ...(t.storage.mergeMBps !== undefined ? { mergeMBps: t.storage.mergeMBps } : {}) };
+  // EdgePilot off keeps the pilot actors with offloading off, so the baseline's merges run through the same emulated tiers.
+  return { enabled: true, offload: v.pilot, tiers, ...(t.storage.mergeMBps !== undefined ? { mergeMBps: t.storage.mergeMBps } : {}) };
 }
 
 function lsmOf(t: ResolvedTopology): Partial<LsmTuning> {
