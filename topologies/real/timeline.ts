@@ -14,6 +14,8 @@ export class TimelinePlayer {
   private timers: NodeJS.Timeout[] = [];
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Events not yet applied (scheduled, or queued behind a slow one). */
+  private readonly pending = new Set<ResolvedEvent>();
 
   constructor(
     private readonly events: ResolvedEvent[],
@@ -27,12 +29,14 @@ export class TimelinePlayer {
   /** Schedules every event relative to now (t = 0). */
   start(): void {
     for (const e of this.events) {
+      this.pending.add(e);
       this.timers.push(setTimeout(() => (this.chain = this.chain.then(() => this.play(e))), e.atMs));
     }
   }
 
   private async play(e: ResolvedEvent): Promise<void> {
     if (this.stopped) return;
+    this.pending.delete(e);
     const t = this.elapsedS();
     try {
       const detail = await this.target.apply(e.event);
@@ -42,11 +46,17 @@ export class TimelinePlayer {
     }
   }
 
-  /** Cancels what has not started; waits for an event in progress. */
+  /** Cancels what has not started (recorded as not applied); waits for an event in progress. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     await this.chain;
+    const t = this.elapsedS();
+    for (const e of this.pending) {
+      this.sink({ type: 'event', variant: this.variant, t, event: e.label, detail: `${e.label} (due at ${e.atMs / 1000} s)`, ok: false, error: 'not applied: the workload ended first' });
+    }
+    this.pending.clear();
   }
 }
