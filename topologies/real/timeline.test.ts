@@ -3,7 +3,7 @@ import type { EventRecord } from '../records.js';
 import type { ResolvedEvent } from '../resolve.js';
 import { TimelinePlayer } from './timeline.js';
 
-const ev = (atMs: number, label: string): ResolvedEvent => ({ atMs, label, event: { at: atMs / 1000, do: 'heal' } });
+const ev = (atMs: number, label: string): ResolvedEvent => ({ atMs, label, event: { at: atMs / 1000, do: 'heal', label } });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('TimelinePlayer', () => {
@@ -14,7 +14,7 @@ describe('TimelinePlayer', () => {
       [ev(0, 'first'), ev(5, 'slow'), ev(10, 'fails'), ev(15, 'queued'), ev(60_000, 'later')],
       {
         apply: async (e) => {
-          const label = (e as { label?: string }).label;
+          const label = e.label;
           applied.push(String(label));
           if (label === 'slow') await sleep(150);
           if (label === 'fails') throw new Error('boom');
@@ -24,8 +24,6 @@ describe('TimelinePlayer', () => {
       (r) => records.push(r),
       () => 0,
     );
-    // The events' labels travel in the event objects the target sees.
-    for (const e of (player as unknown as { events: ResolvedEvent[] }).events) (e.event as { label?: string }).label = e.label;
     player.start();
     await sleep(300);
     await player.stop();
