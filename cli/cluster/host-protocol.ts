@@ -4,6 +4,7 @@
 // (MessagePorts between threads, TcpTransport between processes).
 import type { MessagePort } from 'node:worker_threads';
 import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
+import type { LinkShape } from '../../runtime/link-emulation.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import type { LsmTuning } from '../../storage/defaults.js';
 import type { HostPlan } from './layout.js';
@@ -28,14 +29,7 @@ export interface HostSpec {
   links?: LinkTable;
 }
 
-/** What an emulated link does (runtime/link-emulation.ts); `blocked`: partitioned. */
-export interface LinkShape {
-  latencyMs?: number;
-  jitterMs?: number;
-  bandwidthMbps?: number;
-  loss?: number;
-  blocked?: boolean;
-}
+export type { LinkShape };
 
 /** Peer host name → the shape of the link to it; a peer not listed is unshaped. */
 export type LinkTable = Record<string, LinkShape>;
