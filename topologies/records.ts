@@ -47,7 +47,7 @@ export interface NodeRecord {
   up: boolean;
   stallMs?: number;
   stallByCause?: Record<string, number>;
-  compactions?: { local: number; offloaded: number; received: number; fallbacks: number };
+  compactions?: { local: number; offloaded: number; received: number; fallbacks: number; fallbacksByReason?: Record<string, number> };
   loadThreads?: number;
 }
 

@@ -6,6 +6,7 @@ import { LSM_DEFAULTS, type LsmTuning } from '../../storage/defaults.js';
 import { LsmEngine } from '../../storage/engine.js';
 import type { StorageJobRunner } from '../../storage/job-runner.js';
 import { acquireStoragePool, type StoragePoolLease } from '../../storage/pool-runner.js';
+import type { CompactionReply } from '../compaction/messages.js';
 import { ActorJobRunner } from '../compaction/actor-job-runner.js';
 import type { PilotNode } from '../pilot/pilot-node.js';
 import { NodeFileSystem } from '../../storage/fs-node.js';
@@ -161,9 +162,17 @@ export async function bootEdgeNode(system: ActorSystem, config: EdgeNodeConfig, 
         metrics.stall = { totalMs: stall.totalMs, byCauseMs: { ...stall.byCauseMs } };
       }
       if (pilot !== undefined) {
-        const own = await compactionStatus(system, { groups: [{ id: group.id, members: [config.name], gateway: group.gateway }] }, edgeDefaults.statusTimeoutMs);
-        const c = own[0];
-        if (c !== undefined) metrics.compactions = { local: c.local, offloaded: c.offloaded, received: c.received, fallbacks: c.fallbacks };
+        const r = await pilot.compaction.ask<CompactionReply>({ type: 'stats' }, { timeoutMs: edgeDefaults.statusTimeoutMs }).catch(() => undefined);
+        if (r?.ok === true && r.type === 'stats') {
+          const s = r.stats;
+          metrics.compactions = {
+            local: s.localJobs,
+            offloaded: s.remoteJobs,
+            received: s.servedForOthers,
+            fallbacks: s.remoteFallbacks,
+            fallbacksByReason: { ...s.fallbacksByReason },
+          };
+        }
         metrics.loadThreads = pilot.cpu.status().loadThreads;
       }
       return metrics;

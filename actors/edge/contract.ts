@@ -76,7 +76,7 @@ export interface GatewayConfig {
 export interface EdgeNodeMetrics {
   node: string;
   stall?: { totalMs: number; byCauseMs: Record<string, number> };
-  compactions?: { local: number; offloaded: number; received: number; fallbacks: number };
+  compactions?: { local: number; offloaded: number; received: number; fallbacks: number; fallbacksByReason?: Record<string, number> };
   /** Co-located load (emulated busy cores) as last set. */
   loadThreads?: number;
 }

@@ -61,7 +61,9 @@ function nodeRows(s: RunSummary): string[][] {
       c === undefined ? '?' : int(c.local),
       c === undefined ? '?' : int(c.offloaded),
       c === undefined ? '?' : int(c.received),
-      c === undefined ? '?' : int(c.fallbacks),
+      c === undefined
+        ? '?'
+        : `${int(c.fallbacks)}${c.fallbacksByReason !== undefined && c.fallbacks > 0 ? ` (${Object.entries(c.fallbacksByReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
       n.downSamples === 0 ? '' : `${n.downSamples}/${n.samples}`,
     ];
   });

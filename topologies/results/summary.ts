@@ -24,6 +24,8 @@ export interface CompactionCounts {
   offloaded: number;
   received: number;
   fallbacks: number;
+  /** Why offloads fell back (timeout, busy, error, corrupt), when the nodes say. */
+  fallbacksByReason?: Record<string, number>;
 }
 
 /** One edge node in one variant: counters as the increase from its first record to its last (a restart's reset counted from zero). */
@@ -132,8 +134,18 @@ function nodeSummary(variant: string, node: string, recs: NodeRecord[]): NodeSum
   }
   const comp = sorted.filter((r) => r.compactions !== undefined);
   if (comp.length > 0) {
-    const k = (key: keyof CompactionCounts) => increase(comp.map((r) => r.compactions![key]));
+    const k = (key: 'local' | 'offloaded' | 'received' | 'fallbacks') => increase(comp.map((r) => r.compactions![key]));
     out.compactions = { local: k('local'), offloaded: k('offloaded'), received: k('received'), fallbacks: k('fallbacks') };
+    const withReasons = comp.filter((r) => r.compactions!.fallbacksByReason !== undefined);
+    if (withReasons.length > 0) {
+      const reasons = new Set(withReasons.flatMap((r) => Object.keys(r.compactions!.fallbacksByReason!)));
+      const byReason: Record<string, number> = {};
+      for (const reason of [...reasons].sort()) {
+        const n = increase(withReasons.map((r) => r.compactions!.fallbacksByReason![reason] ?? 0));
+        if (n > 0) byReason[reason] = n;
+      }
+      out.compactions.fallbacksByReason = byReason;
+    }
   }
   return out;
 }
