@@ -107,6 +107,21 @@ function target(system: ActorSystem, name: string, next: () => Behavior, injecte
             case 'merge': {
               if (j.b === 'error') return reply({ ok: false, code: 'INTERNAL', message: 'merge failed' } satisfies CompactionReply);
               const r = await real.ask<CompactionReply>(m, { timeoutMs: 5000 });
+              if (j.b === 'corrupt-output' && r.ok && r.type === 'merged') {
+                if (r.head === undefined) {
+                  // Every key was deleted: no output to corrupt, the job succeeds.
+                  injected['corrupt-output']--;
+                  injected.ok++;
+                  return reply(r);
+                }
+                const head = Uint8Array.from(r.head);
+                head[head.length >> 1]! ^= 0x01;
+                return reply({ ...r, head }); // the first output chunk rides on the merge's answer
+              }
+              if (j.b === 'crash-fetch' && r.ok && r.type === 'merged' && r.tables.length <= 1 && (r.tables[0]?.length ?? 0) <= CHUNK_BYTES) {
+                j.dead = true; // nothing left to fetch after the answer's own chunk: die before answering
+                return;
+              }
               if (j.b === 'late') await new Promise((res) => setTimeout(res, REMOTE_DEADLINE_MS + 100));
               return reply(r);
             }
@@ -115,13 +130,7 @@ function target(system: ActorSystem, name: string, next: () => Behavior, injecte
                 j.dead = true;
                 return;
               }
-              const r = await real.ask<CompactionReply>(m, { timeoutMs: 5000 });
-              if (j.b === 'corrupt-output' && r.ok && r.type === 'chunk' && r.offset === 0) {
-                const bytes = Uint8Array.from(r.bytes);
-                bytes[bytes.length >> 1]! ^= 0x01;
-                return reply({ ...r, bytes });
-              }
-              return reply(r);
+              return forward(m);
             }
             case 'release':
               real.tell(m);

@@ -139,40 +139,66 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
   const { inputs: _inputs, ...params } = o.input;
   await sleep(clock, o.networkDelayMs?.(inputBytes) ?? 0);
 
-  const offered = await ask(
+  // The offer, the input chunks (at most `window` unacknowledged) and the merge request go out
+  // without waiting for one another: messages from one node to another arrive in order, so the
+  // target sees the offer before the chunks and every chunk before the merge (were it otherwise, it
+  // would answer an error and the merge would be redone here). A refused offer makes the chunks
+  // already sent stale (answered UNKNOWN_JOB, dropped). Round trips: one for the inputs and the merge.
+  const offerP = ask(
     { type: 'offer', job: o.job, owner: o.owner, files, params, chunkBytes: settings.chunkBytes, ttlMs: remaining('offer') + settings.chunkTimeoutMs },
     'offer',
     settings.chunkTimeoutMs,
-  );
-  if (offered.type !== 'accepted') throw new EdgeKVError('UNEXPECTED_REPLY', `offer answered ${offered.type}`);
-
+  ).then((r) => {
+    if (r.type !== 'accepted') throw new EdgeKVError('UNEXPECTED_REPLY', `offer answered ${r.type}`);
+  });
+  let mergeP: Promise<Extract<CompactionReply, { ok: true }>> | undefined;
+  const askMerge = (): void => {
+    mergeP = ask({ type: 'merge', job: o.job }, 'merge', Infinity);
+    mergeP.catch(() => undefined); // awaited below unless an earlier step failed
+  };
   const pieces = o.input.inputs.flatMap((b, file) => chunkOffsets(b.byteLength, settings.chunkBytes).map((offset) => ({ file, offset })));
-  await pipelined(pieces.length, settings.window, async (i) => {
+  let issued = 0;
+  const chunksP = pipelined(pieces.length, settings.window, async (i) => {
     const { file, offset } = pieces[i]!;
     const src = o.input.inputs[file]!;
     const bytes = src.subarray(offset, Math.min(src.byteLength, offset + settings.chunkBytes));
-    const r = await ask({ type: 'chunk', job: o.job, file, offset, bytes }, 'chunk', settings.chunkTimeoutMs);
+    const acked = ask({ type: 'chunk', job: o.job, file, offset, bytes }, 'chunk', settings.chunkTimeoutMs);
+    if (++issued === pieces.length) askMerge();
+    const r = await acked;
     if (r.type !== 'ack' || r.file !== file || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `chunk answered ${r.type}`);
     o.onSent?.(bytes.byteLength);
   });
-
-  const merged = await ask({ type: 'merge', job: o.job }, 'merge', Infinity);
+  if (pieces.length === 0) askMerge();
+  const [offerDone, chunksDone] = await Promise.allSettled([offerP, chunksP]);
+  // The first failure in protocol order says why (a refusal, not the stale chunks it caused).
+  if (offerDone.status === 'rejected') throw offerDone.reason;
+  if (chunksDone.status === 'rejected') throw chunksDone.reason;
+  const merged = await mergeP!;
   if (merged.type !== 'merged') throw new EdgeKVError('UNEXPECTED_REPLY', `merge answered ${merged.type}`);
 
+  // The first output chunk came with the answer; the rest are pulled, at most `window` outstanding.
   const tables: Uint8Array[] = merged.tables.map((t) => (t.length <= settings.chunkBytes ? new Uint8Array(0) : new Uint8Array(t.length)));
-  const wanted = merged.tables.flatMap((t, table) => chunkOffsets(t.length, settings.chunkBytes).map((offset) => ({ table, offset })));
   let outputBytes = 0;
-  await pipelined(wanted.length, settings.window, async (i) => {
-    const { table, offset } = wanted[i]!;
-    const length = Math.min(settings.chunkBytes, merged.tables[table]!.length - offset);
-    const r = await ask({ type: 'fetch', job: o.job, table, offset, length }, 'fetch', settings.chunkTimeoutMs);
-    if (r.type !== 'chunk' || r.table !== table || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `fetch answered ${r.type}`);
-    if (r.bytes.byteLength !== length) throw new RemoteOutputCorruptError(o.targetNode, `output chunk ${table}@${offset} is ${r.bytes.byteLength} bytes, asked ${length}`);
+  const place = (table: number, offset: number, bytes: Uint8Array, length: number): void => {
+    if (bytes.byteLength !== length) throw new RemoteOutputCorruptError(o.targetNode, `output chunk ${table}@${offset} is ${bytes.byteLength} bytes, expected ${length}`);
     // A table in one chunk is taken as it came (the target never writes to it again); larger ones are assembled.
-    if (length === merged.tables[table]!.length) tables[table] = r.bytes;
-    else tables[table]!.set(r.bytes, offset);
+    if (length === merged.tables[table]!.length) tables[table] = bytes;
+    else tables[table]!.set(bytes, offset);
     outputBytes += length;
     o.onFetched?.(length);
+  };
+  const chunkLength = (table: number, offset: number) => Math.min(settings.chunkBytes, merged.tables[table]!.length - offset);
+  let wanted = merged.tables.flatMap((t, table) => chunkOffsets(t.length, settings.chunkBytes).map((offset) => ({ table, offset })));
+  if (merged.head !== undefined && wanted.length > 0) {
+    place(0, 0, merged.head, chunkLength(0, 0));
+    wanted = wanted.slice(1);
+  }
+  await pipelined(wanted.length, settings.window, async (i) => {
+    const { table, offset } = wanted[i]!;
+    const length = chunkLength(table, offset);
+    const r = await ask({ type: 'fetch', job: o.job, table, offset, length }, 'fetch', settings.chunkTimeoutMs);
+    if (r.type !== 'chunk' || r.table !== table || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `fetch answered ${r.type}`);
+    place(table, offset, r.bytes, length);
   });
   await sleep(clock, o.networkDelayMs?.(outputBytes) ?? 0);
   const verified = verifyOutput(o.targetNode, tables, merged.tables);

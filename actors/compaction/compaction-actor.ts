@@ -313,6 +313,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
       stats: output.stats,
       computeMs,
       ...(waitMs !== undefined ? { waitMs } : {}),
+      ...(job.outputs.length > 0 ? { head: job.outputs[0]!.subarray(0, Math.min(job.chunkBytes, job.outputs[0]!.byteLength)) } : {}),
     };
   }
 

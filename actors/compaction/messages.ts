@@ -17,11 +17,12 @@ export type OutputTableMeta = TransferFile;
  * (no message carries more than `chunkBytes` of table data, well under the TCP
  * frame limit), all keyed by a job id the owner never reuses:
  *  1. `offer` (ask): sizes and CRCs of the inputs; the target accepts or refuses
- *     (no free core, or the bytes it would hold for others exceed its bound);
+ *     (no free core, or the bytes it would hold for others exceed its bound).
+ *     The owner sends 1–3 without waiting for one another (in-order delivery);
  *  2. `chunk` (ask, at most `window` unacknowledged): input bytes (the file's CRC,
  *     checked once it is complete, covers them: one CRC pass per file and side);
  *  3. `merge` (ask): the target checks every file's length and CRC, merges in its
- *     pool, answers the output tables' lengths and CRCs;
+ *     pool, answers the output tables' lengths and CRCs and the first output chunk;
  *  4. `fetch` (ask, at most `window` outstanding): the owner pulls output chunks;
  *  5. `release` (tell): the target frees the job (also sent when the owner gives up).
  * A target forgets a job at `release` or when its time to live runs out;
@@ -93,7 +94,18 @@ export type CompactionReply =
     }
   | { ok: true; type: 'accepted'; job: string }
   | { ok: true; type: 'ack'; job: string; file: number; offset: number }
-  | { ok: true; type: 'merged'; job: string; ranOn: string; tables: OutputTableMeta[]; stats: CompactionJobOutput['stats']; computeMs: number; waitMs?: number }
+  | {
+      ok: true;
+      type: 'merged';
+      job: string;
+      ranOn: string;
+      tables: OutputTableMeta[];
+      stats: CompactionJobOutput['stats'];
+      computeMs: number;
+      waitMs?: number;
+      /** The first output chunk (table 0 from offset 0), saving the owner a round trip. */
+      head?: Uint8Array;
+    }
   | { ok: true; type: 'chunk'; job: string; table: number; offset: number; bytes: Uint8Array }
   | { ok: true; type: 'stats'; stats: CompactionStats }
   | { ok: false; code: string; message: string };

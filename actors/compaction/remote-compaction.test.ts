@@ -127,17 +127,17 @@ describe('remote compaction', () => {
   it('corrupt output: a flipped byte in transit fails the checksum and the merge runs locally', async () => {
     sys = new ActorSystem({ name: 'a', logger: new MemoryLogger() });
     const honest = sys.spawn(compactionActorProps({ local: new InlineJobRunner(), node: 'target' }), 'honest');
-    // A link that flips one bit of the first output chunk after the target checksummed it (a copy: in one process messages are shared).
+    // A link that flips one bit of the first output chunk (it rides on the merge's answer) after the target checksummed it (a copy: in one process messages are shared).
     const flaky = sys.spawn<CompactionRequest>(
       {
         create: () => ({
           receive: async (m, ctx) => {
             if (m.type === 'release') return honest.tell(m);
             const r = await honest.ask<CompactionReply>(m, { timeoutMs: 5000 });
-            if (r.ok && r.type === 'chunk' && r.table === 0 && r.offset === 0) {
-              const bytes = Uint8Array.from(r.bytes);
-              bytes[100]! ^= 0x10;
-              ctx.reply({ ...r, bytes });
+            if (r.ok && r.type === 'merged' && r.head !== undefined) {
+              const head = Uint8Array.from(r.head);
+              head[100]! ^= 0x10;
+              ctx.reply({ ...r, head });
               return;
             }
             ctx.reply(r);

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { ActorJobRunner } from '../../actors/compaction/actor-job-runner.js';
 import type { CompactionReply, CompactionStats } from '../../actors/compaction/messages.js';
 import { HostCpu } from '../../actors/pilot/emulated-tier.js';
@@ -80,6 +81,8 @@ export interface ClusterResult {
   mode: Mode;
   nodes: NodeResult[];
   durationMs: number;
+  /** The host's 1-minute load average when the run started and ended (the host is shared and noisy). */
+  loadAvg: { start: number; end: number };
 }
 
 async function compactionStats(n: PilotNode): Promise<CompactionStats> {
@@ -134,6 +137,7 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
   await new Promise((r) => setTimeout(r, 50));
   const ops = nodes.map(() => 0);
   const samples: NodeSample[][] = nodes.map(() => []);
+  const loadAtStart = loadavg()[0]!;
   const t0 = performance.now();
   let stop = false;
   const drivers = nodes.map(async (n, i) => {
@@ -185,6 +189,7 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
   await new Promise((r) => setTimeout(r, p.durationMs));
   stop = true;
   const elapsed = performance.now() - t0;
+  const loadAtEnd = loadavg()[0]!;
   const stallAtEnd = engines.map((e) => e.stats().stall);
   clearInterval(sampler);
   await Promise.all(drivers);
@@ -224,5 +229,6 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
   system.terminate();
   await pool.close();
   await flushPool.close();
-  return { mode, nodes: results, durationMs: Math.round(elapsed) };
+  const round1 = (x: number) => Math.round(x * 10) / 10;
+  return { mode, nodes: results, durationMs: Math.round(elapsed), loadAvg: { start: round1(loadAtStart), end: round1(loadAtEnd) } };
 }

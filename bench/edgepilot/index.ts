@@ -99,6 +99,7 @@ function resultLine(experiment: string, r: ClusterResult, n: NodeResult, p: Clus
     bytes_received: n.bytesReceived,
     prediction_error_pct: n.predictionErrorPct,
     duration_ms: r.durationMs,
+    loadavg_1m: r.loadAvg,
     params: { value_size: p.valueSize, key_size: p.keySize, write_rate_limit: p.writeRateOpsPerSec, write_buffer: p.engine.writeBufferSizeBytes, tier_reference_merge_mbps: p.referenceMergeMBps },
   };
 }
@@ -215,6 +216,7 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
     files.push(name);
   };
   const table = (r: ClusterResult) => {
+    o.print(`  ${r.mode}: host load average (1 min) ${r.loadAvg.start} at start, ${r.loadAvg.end} at end`);
     for (const n of r.nodes) {
       o.print(
         `  ${r.mode.padEnd(9)} ${n.node.padEnd(9)} ${String(n.opsPerSec).padStart(7)} ops/s  stall ${String(n.stallMs).padStart(6)} ms (stopped ${n.stallStoppedMs})  ` +
