@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../runtime/errors.js';
 import { CorruptionError, EngineClosedError, KeyTooLargeError, ValueTooLargeError } from './errors.js';
 import { parseFileName, tableFileName, walFileName } from './filenames.js';
 import { flushInputOf, runFlushJob } from './flush-job.js';
-import { joinPath, type FileSystem } from './fs.js';
+import { joinPath, type FileLock, type FileSystem } from './fs.js';
 import { compareKeys, ValueType, type InternalIterator, type LookupResult } from './internal-key.js';
 import { InlineJobRunner, type StorageJobRunner } from './job-runner.js';
 import { encodeKey, keyspaceTag, storedRange, type Keyspace } from './keyspace.js';
@@ -81,6 +81,8 @@ export class LsmEngine {
   private closed = false;
   private bgScheduled = false;
   private lookupScratch = Buffer.allocUnsafe(256);
+  /** The directory's LOCK, held from open to close. */
+  private dirLock: FileLock | null = null;
 
   private readonly counters = {
     flushes: 0,
@@ -148,15 +150,33 @@ export class LsmEngine {
    * newer than it into a table, starts a new WAL and drops unreferenced files.
    */
   static async open(options: EngineOptions): Promise<LsmEngine> {
-    const e = new LsmEngine(options);
-    e.recover(options.walRecovery ?? 'point-in-time');
+    options.fs.mkdirp(options.dir);
+    return LsmEngine.openLocked(options, options.fs.lockDir(options.dir));
+  }
+
+  /** Opens with the directory's lock already held; gives the lock back if the open fails. */
+  private static openLocked(options: EngineOptions, lock: FileLock): LsmEngine {
+    let e: LsmEngine | undefined;
+    try {
+      e = new LsmEngine(options);
+      e.dirLock = lock;
+      e.recover(options.walRecovery ?? 'point-in-time');
+    } catch (err) {
+      try {
+        e?.tables.close();
+        e?.versions.close();
+      } catch {
+        // Closing after a failed recovery is best effort; the error that matters is `err`.
+      }
+      lock.release();
+      throw err;
+    }
     e.updateStall();
     e.scheduleBackground();
     return e;
   }
 
   private recover(mode: WalRecoveryMode): void {
-    this.fs.mkdirp(this.dir);
     this.versions.recover();
     this.seq = this.versions.lastSequence;
     this.appliedIndexV = this.versions.appliedIndex;
@@ -944,8 +964,16 @@ export class LsmEngine {
 
   /** Replaces the engine in `options.dir` with `snapshot` and opens it. */
   static async restore(options: EngineOptions, snapshot: Buffer): Promise<LsmEngine> {
-    restoreSnapshot(options.fs, options.dir, snapshot);
-    return LsmEngine.open(options);
+    // Locked first: replacing the files of a directory a live engine uses would wreck it.
+    options.fs.mkdirp(options.dir);
+    const lock = options.fs.lockDir(options.dir);
+    try {
+      restoreSnapshot(options.fs, options.dir, snapshot);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+    return LsmEngine.openLocked(options, lock);
   }
 
   /**
@@ -1042,8 +1070,13 @@ export class LsmEngine {
       // A crashed disk cannot close; the files are gone with it.
     }
     this.wal = null;
-    this.tables.close();
-    this.versions.close();
+    try {
+      this.tables.close();
+      this.versions.close();
+    } finally {
+      this.dirLock?.release();
+      this.dirLock = null;
+    }
     this.notify();
     for (const q of this.queue.splice(0)) q.reject(new EngineClosedError('closed'));
   }

@@ -1,6 +1,7 @@
 import { EdgeKVError } from '../runtime/errors.js';
 
 export { CorruptionError } from '../runtime/errors.js';
+export { DirectoryLockedError } from './dir-lock.js';
 
 /** A key longer than the engine accepts; nothing was written. */
 export class KeyTooLargeError extends EdgeKVError {

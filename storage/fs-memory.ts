@@ -1,4 +1,5 @@
 import { EdgeKVError } from '../runtime/errors.js';
+import { DirectoryLockedError, type FileLock } from './dir-lock.js';
 import type { FileSystem, RandomAccessFile, WritableFile } from './fs.js';
 
 /** Thrown by MemoryFileSystem once its injected crash point is reached. */
@@ -42,6 +43,8 @@ export class MemoryFileSystem implements FileSystem {
   private dirs = new Set<string>(['/']);
   private opsUntilCrash = Infinity;
   private dead = false;
+  /** Directories locked by an engine; a crash (the process died) frees them. */
+  private locks = new Map<string, object>();
   /** Counts mutating calls; tests use it to pick crash points. */
   mutatingOps = 0;
 
@@ -62,6 +65,7 @@ export class MemoryFileSystem implements FileSystem {
   crash(): void {
     this.names = new Map(this.durableNames);
     for (const inode of this.names.values()) inode.len = inode.syncedLen;
+    this.locks.clear();
     this.dead = false;
     this.opsUntilCrash = Infinity;
   }
@@ -103,6 +107,21 @@ export class MemoryFileSystem implements FileSystem {
       throw err;
     }
     return inode;
+  }
+
+  /** The in-memory disk belongs to one process: a lock is an entry here, gone at `crash()`. */
+  lockDir(dir: string): FileLock {
+    this.checkAlive(`lock ${dir}`);
+    const key = dir.endsWith('/') && dir.length > 1 ? dir.slice(0, -1) : dir;
+    if (this.locks.has(key)) throw new DirectoryLockedError(dir, 'another engine on this in-memory disk');
+    const token = {};
+    this.locks.set(key, token);
+    return {
+      path: `${key}/LOCK`,
+      release: () => {
+        if (this.locks.get(key) === token) this.locks.delete(key);
+      },
+    };
   }
 
   mkdirp(dir: string): void {

@@ -1,6 +1,7 @@
 import * as nodeFs from 'node:fs';
 import { open as openAsync } from 'node:fs/promises';
-import type { FileSystem, RandomAccessFile, WritableFile } from './fs.js';
+import { LOCK_FILE, lockDirectoryNode, type FileLock } from './dir-lock.js';
+import { joinPath, type FileSystem, type RandomAccessFile, type WritableFile } from './fs.js';
 
 class NodeWritableFile implements WritableFile {
   private size = 0;
@@ -53,6 +54,9 @@ class NodeRandomAccessFile implements RandomAccessFile {
 export class NodeFileSystem implements FileSystem {
   mkdirp(dir: string): void {
     nodeFs.mkdirSync(dir, { recursive: true });
+  }
+  lockDir(dir: string): FileLock {
+    return lockDirectoryNode(dir, joinPath(dir, LOCK_FILE));
   }
   list(dir: string): string[] {
     try {

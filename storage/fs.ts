@@ -4,6 +4,10 @@
  * libuv pool, and a synchronous engine is deterministic under the simulator.
  * Files are append-only once written; nothing is overwritten in place.
  */
+import type { FileLock } from './dir-lock.js';
+
+export type { FileLock } from './dir-lock.js';
+
 export interface WritableFile {
   append(data: Uint8Array): void;
   /** Makes everything appended so far durable (fdatasync). */
@@ -23,6 +27,12 @@ export interface RandomAccessFile {
 
 export interface FileSystem {
   mkdirp(dir: string): void;
+  /**
+   * Takes the engine's exclusive lock on `dir` (its `LOCK` file; see
+   * dir-lock.ts) or throws DirectoryLockedError naming the holder. The
+   * directory must exist.
+   */
+  lockDir(dir: string): FileLock;
   /** Names (not paths) of the entries of `dir`; empty if it does not exist. */
   list(dir: string): string[];
   exists(path: string): boolean;
