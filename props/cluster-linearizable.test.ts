@@ -111,7 +111,25 @@ const totals = { ops: 0, acked: 0, moves: 0, crashes: 0, snapshots: 0, gatewayFa
 /** The checker's key: local keys are per group, global keys are one object cluster-wide. */
 const modelKey = (scope: Scope, group: string, key: string): string => (scope === 'local' ? `L:${group}:${key}` : `G:${key}`);
 
+/** The slowest schedules (wall ms, virtual ms), printed with PROPS_VERBOSE. */
+const slowest: { seed: number; wallMs: number; virtualMs: number; ringChange: string; faults: string }[] = [];
+
 async function runScenario(s: Scenario): Promise<void> {
+  const wallStart = Date.now();
+  try {
+    await runScenarioTimed(s);
+  } finally {
+    if (process.env.PROPS_VERBOSE) {
+      slowest.push({ seed: s.seed, wallMs: Date.now() - wallStart, virtualMs: Math.round(lastVirtualMs), ringChange: s.ringChange.kind, faults: s.faults.map((f) => f.kind).join(',') });
+      slowest.sort((a, b) => b.wallMs - a.wallMs);
+      slowest.splice(5);
+    }
+  }
+}
+
+let lastVirtualMs = 0;
+
+async function runScenarioTimed(s: Scenario): Promise<void> {
   const c = new SimCluster({
     seed: s.seed,
     groups: [3, 3, 3],
@@ -333,6 +351,7 @@ async function runScenario(s: Scenario): Promise<void> {
   totals.moves += [...c.migrators.values()].reduce((n, m) => n + m.movesCompleted, 0);
   totals.snapshots += c.snapshotsInstalled();
 
+  lastVirtualMs = c.sim.nowMs;
   const result = checkEvents(kvModel, rec.events(), { timeoutMs: 10_000 });
   if (!result.ok) throw new Error(result.verdict === 'unknown' ? `checker gave up: ${result.reason}` : result.explanation);
 }
@@ -349,7 +368,7 @@ describe('EdgeKV cluster histories are linearizable under faults and ring change
       // The case this property is after happened: gateways that believed at once that they own the same ids.
       expect(totals.overlappingBeliefs).toBeGreaterThan(0);
       // InstallSnapshot happens in a few schedules per hundred (edge-cluster.test.ts covers it deterministically).
-      if (process.env.PROPS_VERBOSE) console.log('cluster property coverage', totals);
+      if (process.env.PROPS_VERBOSE) console.log('cluster property coverage', totals, 'slowest schedules', slowest);
     },
     TIMEOUT_MS,
   );

@@ -165,6 +165,7 @@ describe('global range reads', () => {
           if (!(e instanceof UnavailableError)) throw e;
           failed++;
         }
+        await new Promise<void>((r) => c.sim.schedule(50, r));
       }
     })();
     c.addGateway('g3', 'g2-gw');
