@@ -17,7 +17,9 @@
  * node; if that fails too its outcome is unknown and it stays pending.
  *
  * PROPS_RUNS overrides the number of schedules; a failure prints the seed and
- * the command that replays it (PROPS_SEED, PROPS_PATH).
+ * the command that replays it (PROPS_SEED, PROPS_PATH). PROPS_VERBOSE=1 prints
+ * coverage counts and the slowest schedules; PROPS_LOG_SCENARIOS=1 prints each
+ * schedule as it starts (to find one that runs long).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +118,7 @@ const slowest: { seed: number; wallMs: number; virtualMs: number; ringChange: st
 
 async function runScenario(s: Scenario): Promise<void> {
   const wallStart = Date.now();
+  if (process.env.PROPS_LOG_SCENARIOS) console.error(`scenario ${JSON.stringify(s)}`);
   try {
     await runScenarioTimed(s);
   } finally {
