@@ -13,11 +13,27 @@ export class Block {
   cacheOwner: BlockCacheOwner | null = null;
   cacheSlot = 0;
 
-  constructor(readonly data: Buffer, readonly where: string) {
-    if (data.length < 4) throw new CorruptionError(`${where}: block too short`);
+  /**
+   * Which read-slab generation holds `data` (see SSTableReader.readRaw), or -1
+   * for a buffer of its own. A cached block may be moved to a newer slab
+   * (same bytes, already verified) so old slabs can be freed.
+   */
+  slabGen = -1;
+
+  /**
+   * `data` is verified contents; `label` and `offset` name it in errors
+   * (`<label> data block at <offset>`, or just `label` without an offset) —
+   * kept apart so a block read costs no string building.
+   */
+  constructor(public data: Buffer, private readonly label: string, private readonly offset = -1) {
+    if (data.length < 4) throw new CorruptionError(`${this.where}: block too short`);
     this.numRestarts = data.readUInt32LE(data.length - 4);
     this.restartsOffset = data.length - 4 - this.numRestarts * 4;
-    if (this.numRestarts < 1 || this.restartsOffset < 0) throw new CorruptionError(`${where}: bad restart array`);
+    if (this.numRestarts < 1 || this.restartsOffset < 0) throw new CorruptionError(`${this.where}: bad restart array`);
+  }
+
+  get where(): string {
+    return this.offset < 0 ? this.label : `${this.label} data block at ${this.offset}`;
   }
 
   get chargeBytes(): number {

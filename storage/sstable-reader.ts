@@ -1,6 +1,7 @@
 import { Block, BlockIterator } from './block.js';
 import type { BlockCache, BlockCacheOwner } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom.js';
+import { crc32Range, mask } from './checksum.js';
 import { CorruptionError } from './errors.js';
 import { compareBytes, keyPrefix48, type InternalIterator, type LookupResult, type ValueType } from './internal-key.js';
 import {
@@ -35,6 +36,43 @@ let lookupCursor: BlockIterator | null = null;
 const SLAB_BYTES = 1 << 20;
 let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
 let slabUsed = 0;
+/** Bumped with every new slab: a block's slabGen says how old its slab is. */
+let slabGen = 0;
+/**
+ * A cache hit on a block whose slab is more than this many slabs old copies
+ * the block to the current slab. At the default 8 MiB block cache, blocks that
+ * are never hit leave the cache within about 8 slabs of reads, so old slabs
+ * are then referenced by nothing and freed.
+ */
+const rehomeAfterSlabs = 4;
+
+/** Offset of `length` free bytes in the current slab (a new slab if it is full). */
+function slabRoom(length: number): number {
+  if (slabUsed + length > SLAB_BYTES) {
+    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+    slabUsed = 0;
+    slabGen++;
+  }
+  return slabUsed;
+}
+
+/** Moves a cached block's (verified, immutable) bytes to the current slab; iterators holding the old view keep it. */
+function rehome(b: Block): void {
+  const n = b.data.length;
+  const at = slabRoom(n);
+  b.data.copy(slab, at, 0, n);
+  slabUsed += n;
+  b.data = slab.subarray(at, at + n);
+  b.slabGen = slabGen;
+}
+
+/** The block trailer check of verifyBlock, on `raw` in place (no views made). */
+function checkBlockTrailer(raw: Buffer, size: number, name: string, offset: number): void {
+  const expected = raw.readUInt32LE(size + 1);
+  const actual = mask(crc32Range(raw, size, size + 1, crc32Range(raw, 0, size)));
+  if (expected !== actual) throw new CorruptionError(`${name} data block at ${offset}: block checksum mismatch`);
+  if (raw[size] !== 0) throw new CorruptionError(`${name} data block at ${offset}: unknown compression type ${raw[size]}`);
+}
 
 /** Called with every corruption found, before it is thrown, so the engine can count and report it. */
 export type CorruptionListener = (err: CorruptionError) => void;
@@ -147,18 +185,22 @@ export class SSTableReader implements BlockCacheOwner {
       const hit = this.cached[i];
       if (hit !== undefined) {
         cache.touch(hit);
+        // Verified when it was read from disk; a hit serves the same immutable bytes without re-checking them.
+        if (hit.slabGen >= 0 && slabGen - hit.slabGen > rehomeAfterSlabs) rehome(hit);
         return hit;
       }
       cache.misses++;
     }
     const offset = this.idxOffset[i]!;
     const size = this.idxSize[i]!;
-    const where = `${this.name} data block at ${offset}`;
     let block: Block;
     try {
       const raw = this.readRaw(offset, size + BLOCK_TRAILER_BYTES);
-      if (raw.length !== size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${where}: truncated`);
-      block = new Block(verifyBlock(raw, where), where);
+      if (raw.length !== size + BLOCK_TRAILER_BYTES) throw new CorruptionError(`${this.name} data block at ${offset}: truncated`);
+      // Every byte read from the file is checked before anything parses it.
+      checkBlockTrailer(raw, size, this.name, offset);
+      block = new Block(raw.subarray(0, size), this.name, offset);
+      block.slabGen = raw.buffer === slab.buffer ? slabGen : -1;
     } catch (e) {
       if (e instanceof CorruptionError) this.onCorruption?.(e);
       throw e;
@@ -170,19 +212,18 @@ export class SSTableReader implements BlockCacheOwner {
   /**
    * Blocks are carved from shared 1 MiB slabs rather than each getting its own
    * ArrayBuffer: V8 allocates and tracks small external buffers slowly, and a
-   * slab is freed once every block cut from it has left the cache.
+   * slab is freed once every block cut from it is gone. A cached block that
+   * keeps being hit would pin its whole slab for as long as it stays cached,
+   * so a hit on a block from an old slab moves it to the current one (see
+   * `rehome`): live slabs stay near the cache's own size.
    */
   private readRaw(offset: number, length: number): Buffer {
     const src = this.source;
     if (src.readInto === undefined || length > SLAB_BYTES / 4) return src.read(offset, length);
-    if (slabUsed + length > SLAB_BYTES) {
-      slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      slabUsed = 0;
-    }
-    const got = src.readInto(slab, slabUsed, length, offset);
-    const out = slab.subarray(slabUsed, slabUsed + got);
+    const at = slabRoom(length);
+    const got = src.readInto(slab, at, length, offset);
     slabUsed += got;
-    return out;
+    return slab.subarray(at, at + got);
   }
 
   mayContain(hash: number): boolean {
