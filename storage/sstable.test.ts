@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../runtime/random.js';
 import { BlockCache } from './block-cache.js';
-import { bloomHash, bloomMayContain, buildBloom } from './bloom.js';
+import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from './bloom.js';
 import { CorruptionError } from './errors.js';
 import { ValueType } from './internal-key.js';
 import { SSTableBuilder } from './sstable-builder.js';
@@ -124,5 +124,31 @@ describe('bloom filter', () => {
     let fp = 0;
     for (let i = 0; i < n; i++) if (bloomMayContain(f, bloomHash(Buffer.from(`other-${i}`)))) fp++;
     expect(fp / n).toBeLessThan(0.03);
+  });
+
+  it('cache-local layout: one 64-byte line per key, about 1% false positives over many keys; the older layout still reads', () => {
+    const n = 200_000;
+    const hashes = new Uint32Array(n);
+    for (let i = 0; i < n; i++) hashes[i] = bloomHash(Buffer.from(`key-${i}`));
+    const f = buildBloom(hashes, n, 10);
+    expect(f[f.length - 1]).toBe(0x80 | 6);
+    expect((f.length - 1) % 64).toBe(0);
+    const legacy = buildLegacyBloom(hashes, n, 10);
+    let misses = 0;
+    for (let i = 0; i < n; i++) if (!bloomMayContain(f, hashes[i]!) || !bloomMayContain(legacy, hashes[i]!)) misses++;
+    expect(misses).toBe(0);
+    let fp = 0;
+    let fpLegacy = 0;
+    for (let i = 0; i < n; i++) {
+      const h = bloomHash(Buffer.from(`other-${i}`));
+      if (bloomMayContain(f, h)) fp++;
+      if (bloomMayContain(legacy, h)) fpLegacy++;
+    }
+    expect(fp / n).toBeLessThan(0.015);
+    expect(fpLegacy / n).toBeLessThan(0.015);
+    // An unknown trailer never hides a key.
+    const odd = Buffer.from(f);
+    odd[odd.length - 1] = 0x80 | 31;
+    expect(bloomMayContain(odd, bloomHash(Buffer.from('other-1')))).toBe(true);
   });
 });
