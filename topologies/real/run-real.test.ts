@@ -71,11 +71,11 @@ describe('edgekv run, for real', () => {
 
   it('plays the timeline: crash, partition, heal, restart', () => {
     const events = records.filter((r): r is EventRecord => r.type === 'event');
-    expect(events.map((e) => [e.event, e.ok])).toEqual([
-      ['crash a3', true],
-      ['b1 cut off', true],
-      ['heal', true],
-      ['restart a3', true],
+    expect(events.map((e) => [e.event, e.ok, e.error])).toEqual([
+      ['crash a3', true, undefined],
+      ['b1 cut off', true, undefined],
+      ['heal', true, undefined],
+      ['restart a3', true, undefined],
     ]);
     const a3 = records.filter((r): r is NodeRecord => r.type === 'node' && r.node === 'a3');
     expect(a3.some((r) => !r.up)).toBe(true);
