@@ -116,7 +116,11 @@ export class BlockIterator implements InternalIterator {
       this.scratch.copy(grown, 0, 0, shared);
       this.scratch = grown;
     }
-    d.copy(this.scratch, shared, pos, pos + unshared);
+    // Key suffixes are short: a byte loop beats Buffer#copy, whose argument handling costs more than the bytes.
+    if (unshared <= 32) {
+      const sc = this.scratch;
+      for (let i = 0; i < unshared; i++) sc[shared + i] = d[pos + i]!;
+    } else d.copy(this.scratch, shared, pos, pos + unshared);
     pos += unshared;
     this.keyLen = klen;
     this.seqV = d.readUIntLE(pos, 6);
