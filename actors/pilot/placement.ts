@@ -20,7 +20,7 @@ export interface PilotPlacementOptions {
   compactionOf: (node: string) => ActorRef<CompactionRequest>;
   placeTimeoutMs?: number;
   suspectMs?: number;
-  /** Merges with more input bytes run locally without asking (one message must carry them; default none). */
+  /** Merges with more input bytes run locally without asking (more than a target's memory bound for others could hold; default none). */
   maxOffloadBytes?: number;
 }
 
