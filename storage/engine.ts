@@ -191,14 +191,14 @@ export class LsmEngine {
     let stopped = false;
     for (const n of wals) {
       if (stopped) break;
-      const r = readWal(this.fs, joinPath(this.dir, walFileName(n)), mode);
-      for (const b of r.batches) {
+      // Each batch goes into the memtable as it is decoded (the memtable copies the bytes).
+      const r = readWal(this.fs, joinPath(this.dir, walFileName(n)), mode, (b) => {
         let s = b.firstSeq;
         for (const op of b.ops) replay.add(s++, op.type, op.key, op.value);
         if (s - 1 > this.seq) this.seq = s - 1;
         if (b.appliedIndex > replay.maxAppliedIndex) replay.maxAppliedIndex = b.appliedIndex;
         this.recoveryInfo.walBatchesReplayed++;
-      }
+      });
       if (r.tornTailAt !== null) {
         this.recoveryInfo.tornWalTail = true;
         // Only the newest WAL can end mid-record (older ones are synced when retired);

@@ -49,7 +49,8 @@ export interface DecodedBatch {
   ops: BatchOp[];
 }
 
-export function decodeBatch(payload: Buffer, where: string): DecodedBatch {
+/** With `copy` false the ops' keys and values are views into `payload` (for a caller that copies them at once). */
+export function decodeBatch(payload: Buffer, where: string, copy = true): DecodedBatch {
   const bad = (why: string) => new CorruptionError(`${where}: malformed write batch (${why})`);
   if (payload.length < 13) throw bad('too short');
   const firstSeq = payload.readUIntLE(0, 6);
@@ -67,7 +68,7 @@ export function decodeBatch(payload: Buffer, where: string): DecodedBatch {
     pos = varintOut.pos;
     const klen = varintOut.value;
     if (pos + klen > end) throw bad('key');
-    const key = Buffer.from(payload.subarray(pos, pos + klen));
+    const key = copy ? Buffer.from(payload.subarray(pos, pos + klen)) : payload.subarray(pos, pos + klen);
     pos += klen;
     let value = EMPTY;
     if (type === ValueType.Value) {
@@ -75,7 +76,7 @@ export function decodeBatch(payload: Buffer, where: string): DecodedBatch {
       pos = varintOut.pos;
       const vlen = varintOut.value;
       if (pos + vlen > end) throw bad('value');
-      value = Buffer.from(payload.subarray(pos, pos + vlen));
+      value = copy ? Buffer.from(payload.subarray(pos, pos + vlen)) : payload.subarray(pos, pos + vlen);
       pos += vlen;
     }
     ops.push({ type, key, value });
