@@ -1,12 +1,15 @@
 // A single-host EdgeKV cluster: one host per edge node and per gateway, as
 // worker threads of this process or as child processes, started in order,
 // supervised, and stopped cleanly. `edgekv up` and bench/ycsb use this.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
 import type { ClusterStatus } from '../../api/types.js';
 import { EdgeKVClient } from '../../api/client.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import type { LsmTuning } from '../../storage/defaults.js';
+import { LOCK_FILE } from '../../storage/dir-lock.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError } from '../errors.js';
 import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
@@ -67,6 +70,24 @@ export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: Cluster
   return gaps;
 }
 
+/**
+ * A thread host that exited (crashed, or killed by a topology) leaves its LSM
+ * engine's directory lock behind, held by this very process's pid, so it never
+ * looks stale to the next incarnation. Only the supervisor knows that thread
+ * is gone; it breaks the lock before starting the host again. (A process
+ * host's lock goes stale with its pid.)
+ */
+function releaseDeadThreadLock(engineDir: string): void {
+  const path = join(engineDir, LOCK_FILE);
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8');
+  } catch {
+    return;
+  }
+  if (/^pid=(\d+) /.exec(content)?.[1] === String(process.pid)) rmSync(path, { force: true });
+}
+
 function placementOf(plan: HostPlan, mode: HostMode): Placement {
   return plan.placement ?? (mode === 'threads' ? 'thread' : 'process');
 }
@@ -80,6 +101,8 @@ export class Cluster {
   private readonly held = new Set<string>();
   private links: Record<string, LinkTable>;
   private readonly loads = new Map<string, number>();
+  /** Host incarnations that have exited. */
+  private readonly exitedHosts = new WeakSet<HostHandle>();
   private stopping: Promise<void> | undefined;
   private readonly out: (line: string) => void;
   readonly endpoints: string[];
@@ -213,6 +236,10 @@ export class Cluster {
 
   private launch(plan: HostPlan, joinVia: string | undefined, threadPorts?: Record<string, MessagePort>): HostHandle {
     const spec = this.spec(plan, joinVia);
+    const previous = this.hosts.get(plan.name);
+    if (this.placement(plan) === 'thread' && plan.role === 'edge' && previous !== undefined && this.exitedHosts.has(previous)) {
+      releaseDeadThreadLock(join(this.dataDir, plan.name, 'lsm'));
+    }
     let handle: HostHandle;
     if (this.placement(plan) === 'process') {
       handle = startProcessHost(spec, this.tcpWiring(plan, this.plan.hosts));
@@ -237,6 +264,7 @@ export class Cluster {
       () => undefined,
     );
     void handle.exited.then((exit) => {
+      this.exitedHosts.add(handle);
       if (this.hosts.get(plan.name) === handle) this.live.delete(plan.name);
       return this.onExit(plan, handle, exit);
     });
