@@ -9,7 +9,7 @@ export interface BatchOp {
   value: Buffer;
 }
 
-const EMPTY = Buffer.alloc(0);
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * WAL payload of one write batch (see FORMAT.md):
