@@ -1,4 +1,5 @@
 import type { Block } from './block.js';
+import { slabRef, slabUnref } from './read-slab.js';
 
 /** Whoever holds cached blocks by slot (a table reader: slot = block number). */
 export interface BlockCacheOwner {
@@ -55,6 +56,8 @@ export class BlockCache {
     b.cacheOwner = owner;
     b.cacheSlot = slot;
     this.pushFront(b);
+    // The cache holds a view into the block's read slab: counted, so the slab is not reused under it.
+    slabRef(b.slab);
     this.usedBytes += b.chargeBytes;
     while (this.usedBytes > this.capacityBytes && this.tail !== null) {
       const cold = this.tail;
@@ -70,6 +73,7 @@ export class BlockCache {
     this.usedBytes -= b.chargeBytes;
     const owner = b.cacheOwner;
     b.cacheOwner = null;
+    slabUnref(b.slab);
     owner.dropCachedBlock(b.cacheSlot);
   }
 }

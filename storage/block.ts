@@ -1,4 +1,5 @@
 import type { BlockCacheOwner } from './block-cache.js';
+import type { Slab } from './read-slab.js';
 import { getVarint, varintOut } from './coding.js';
 import { CorruptionError } from './errors.js';
 import { compareBytes, type InternalIterator, type ValueType } from './internal-key.js';
@@ -13,12 +14,8 @@ export class Block {
   cacheOwner: BlockCacheOwner | null = null;
   cacheSlot = 0;
 
-  /**
-   * Which read-slab generation holds `data` (see SSTableReader.readRaw), or -1
-   * for a buffer of its own. A cached block may be moved to a newer slab
-   * (same bytes, already verified) so old slabs can be freed.
-   */
-  slabGen = -1;
+  /** The read slab `data` was cut from (see read-slab.ts), or null for a buffer of its own. */
+  slab: Slab | null = null;
 
   /**
    * `data` is verified contents; `label` and `offset` name it in errors

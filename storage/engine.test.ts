@@ -4,6 +4,7 @@ import { LsmEngine, type EngineOptions } from './engine.js';
 import { CorruptionError, EngineClosedError, KeyTooLargeError, UnknownKeyspaceError, ValueTooLargeError } from './errors.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { parseFileName } from './filenames.js';
+import { slabStats } from './read-slab.js';
 import { GatedJobRunner } from './testing/gated-job-runner.js';
 import { ManualClock } from './testing/manual-clock.js';
 
@@ -399,9 +400,9 @@ describe('LsmEngine table cache', () => {
 });
 
 describe('LsmEngine block cache', () => {
-  it('serves the right bytes while hit blocks move to newer read slabs, also to an iterator that holds an older view', async () => {
-    // 4 KiB blocks, a 64 KiB cache: thousands of misses go through many 1 MiB slabs, and the hits move.
-    const e = await LsmEngine.open({ fs: new MemoryFileSystem(), dir: '/db', blockCacheSizeBytes: 64 * 1024, writeBufferSizeBytes: 1 << 20 });
+  it.each([64 * 1024, 0])('serves the right bytes while read slabs are reused and hit blocks move to newer ones, also to paused iterators (cache %i bytes)', async (cacheBytes) => {
+    // 4 KiB blocks, a small (or no) cache: thousands of misses go through many 1 MiB slabs, which are reused.
+    const e = await LsmEngine.open({ fs: new MemoryFileSystem(), dir: '/db', blockCacheSizeBytes: cacheBytes, writeBufferSizeBytes: 1 << 20 });
     const key = (i: number) => b(`key${String(i).padStart(6, '0')}`);
     const val = (i: number) => Buffer.alloc(100, i % 251);
     const n = 20_000;
@@ -409,6 +410,12 @@ describe('LsmEngine block cache', () => {
     await e.flush();
     const it = e.iterate('local', { start: key(100) });
     expect(it.next().value!.key).toEqual(key(100));
+    // A second scan paused in the middle of a block, and one abandoned without return().
+    const it2 = e.iterate('local', { start: key(5003) });
+    expect(it2.next().value!.key).toEqual(key(5003));
+    const abandoned = e.iterate('local', { start: key(9000) });
+    expect(abandoned.next().value!.key).toEqual(key(9000));
+    const gen0 = slabStats().gen;
     let x = 7;
     let wrong = 0;
     for (let round = 0; round < 40_000; round++) {
@@ -425,7 +432,16 @@ describe('LsmEngine block cache', () => {
     }
     expect(wrong).toBe(0);
     expect(i).toBe(n);
-    expect(e.stats().blockCache.hits).toBeGreaterThan(10_000);
+    for (let j = 5004; j < 5200; j++) {
+      const r = it2.next().value!;
+      if (!r.key.equals(key(j)) || !r.value.equals(val(j))) wrong++;
+    }
+    it2.return();
+    expect(wrong).toBe(0);
+    // Many slabs went by, and emptied ones were handed out again.
+    expect(slabStats().gen - gen0).toBeGreaterThan(20);
+    expect(slabStats().free).toBeGreaterThan(0);
+    if (cacheBytes > 0) expect(e.stats().blockCache.hits).toBeGreaterThan(10_000);
     await e.close();
   });
 });

@@ -594,6 +594,7 @@ export class LsmEngine {
         it.next();
       }
     } finally {
+      it.close();
       this.unpin(version);
     }
   }

@@ -54,6 +54,8 @@ export interface InternalIterator {
   seq(): number;
   type(): ValueType;
   value(): Buffer;
+  /** Lets go of what the cursor holds (table cursors: their read-slab pin); it is not used afterwards. */
+  close?(): void;
 }
 
 /** Result of a point lookup in one memtable or table. */

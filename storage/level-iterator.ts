@@ -10,6 +10,7 @@ export class LevelIterator implements InternalIterator {
   constructor(private readonly files: readonly FileMeta[], private readonly tables: TableCache) {}
 
   private open(i: number): void {
+    this.cur?.close?.();
     this.index = i;
     this.cur = i < this.files.length ? this.tables.get(this.files[i]!).iterator() : null;
   }
@@ -23,6 +24,10 @@ export class LevelIterator implements InternalIterator {
 
   valid(): boolean {
     return this.cur !== null && this.cur.valid();
+  }
+  close(): void {
+    this.cur?.close?.();
+    this.cur = null;
   }
   seekToFirst(): void {
     this.open(0);

@@ -40,6 +40,10 @@ export class MergingIterator implements InternalIterator {
   valid(): boolean {
     return this.heap.length > 0;
   }
+  close(): void {
+    for (const c of this.children) c.close?.();
+    this.heap = [];
+  }
   seekToFirst(): void {
     for (const c of this.children) c.seekToFirst();
     this.rebuild();

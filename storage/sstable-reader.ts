@@ -2,6 +2,7 @@ import { Block, BlockIterator } from './block.js';
 import type { BlockCache, BlockCacheOwner } from './block-cache.js';
 import { bloomHash, bloomMayContain } from './bloom.js';
 import { crc32Range, mask } from './checksum.js';
+import { currentGen, currentSlab, SLAB_BYTES, slabRef, slabRoom, slabUnref, slabUnreserve, type Slab } from './read-slab.js';
 import { CorruptionError } from './errors.js';
 import { compareBytes, keyPrefix48, type InternalIterator, type LookupResult, type ValueType } from './internal-key.js';
 import {
@@ -33,37 +34,26 @@ export function bufferSource(bytes: Buffer): BlockSource {
 
 let lookupCursor: BlockIterator | null = null;
 
-const SLAB_BYTES = 1 << 20;
-let slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-let slabUsed = 0;
-/** Bumped with every new slab: a block's slabGen says how old its slab is. */
-let slabGen = 0;
 /**
  * A cache hit on a block whose slab is more than this many slabs old copies
- * the block to the current slab. At the default 8 MiB block cache, blocks that
- * are never hit leave the cache within about 8 slabs of reads, so old slabs
- * are then referenced by nothing and freed.
+ * the block to the current slab (see read-slab.ts). A block that keeps being
+ * hit would otherwise hold its whole 1 MiB slab for as long as it stays
+ * cached; blocks that are never hit leave an 8 MiB cache within about 8 slabs
+ * of reads, so old slabs empty out and are reused.
  */
 const rehomeAfterSlabs = 4;
 
-/** Offset of `length` free bytes in the current slab (a new slab if it is full). */
-function slabRoom(length: number): number {
-  if (slabUsed + length > SLAB_BYTES) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-    slabGen++;
-  }
-  return slabUsed;
-}
-
-/** Moves a cached block's (verified, immutable) bytes to the current slab; iterators holding the old view keep it. */
+/** Moves a cached block's (verified, immutable) bytes to the current slab; an iterator holding the old view keeps its own pin. */
 function rehome(b: Block): void {
   const n = b.data.length;
   const at = slabRoom(n);
-  b.data.copy(slab, at, 0, n);
-  slabUsed += n;
-  b.data = slab.subarray(at, at + n);
-  b.slabGen = slabGen;
+  const s = currentSlab();
+  b.data.copy(s.buf, at, 0, n);
+  const old = b.slab;
+  b.data = s.buf.subarray(at, at + n);
+  b.slab = s;
+  slabRef(s);
+  slabUnref(old);
 }
 
 /** The block trailer check of verifyBlock, on `raw` in place (no views made). */
@@ -186,7 +176,7 @@ export class SSTableReader implements BlockCacheOwner {
       if (hit !== undefined) {
         cache.touch(hit);
         // Verified when it was read from disk; a hit serves the same immutable bytes without re-checking them.
-        if (hit.slabGen >= 0 && slabGen - hit.slabGen > rehomeAfterSlabs) rehome(hit);
+        if (hit.slab !== null && currentGen() - hit.slab.gen > rehomeAfterSlabs) rehome(hit);
         return hit;
       }
       cache.misses++;
@@ -200,7 +190,8 @@ export class SSTableReader implements BlockCacheOwner {
       // Every byte read from the file is checked before anything parses it.
       checkBlockTrailer(raw, size, this.name, offset);
       block = new Block(raw.subarray(0, size), this.name, offset);
-      block.slabGen = raw.buffer === slab.buffer ? slabGen : -1;
+      const s = currentSlab();
+      block.slab = raw.buffer === s.buf.buffer ? s : null;
     } catch (e) {
       if (e instanceof CorruptionError) this.onCorruption?.(e);
       throw e;
@@ -209,21 +200,15 @@ export class SSTableReader implements BlockCacheOwner {
     return block;
   }
 
-  /**
-   * Blocks are carved from shared 1 MiB slabs rather than each getting its own
-   * ArrayBuffer: V8 allocates and tracks small external buffers slowly, and a
-   * slab is freed once every block cut from it is gone. A cached block that
-   * keeps being hit would pin its whole slab for as long as it stays cached,
-   * so a hit on a block from an old slab moves it to the current one (see
-   * `rehome`): live slabs stay near the cache's own size.
-   */
+  /** Reads into the current read slab (read-slab.ts) when the source can read in place. */
   private readRaw(offset: number, length: number): Buffer {
     const src = this.source;
     if (src.readInto === undefined || length > SLAB_BYTES / 4) return src.read(offset, length);
     const at = slabRoom(length);
-    const got = src.readInto(slab, at, length, offset);
-    slabUsed += got;
-    return slab.subarray(at, at + got);
+    const buf = currentSlab().buf;
+    const got = src.readInto(buf, at, length, offset);
+    if (got < length) slabUnreserve(length - got);
+    return buf.subarray(at, at + got);
   }
 
   mayContain(hash: number): boolean {
@@ -253,17 +238,32 @@ export class SSTableReader implements BlockCacheOwner {
 class TableIterator implements InternalIterator {
   private blockIndex = 0;
   private data: BlockIterator | null = null;
+  /** The read slab holding the block this cursor is in, counted while it is (see read-slab.ts). */
+  private pin: Slab | null = null;
 
   constructor(private readonly table: SSTableReader, private readonly fillCache: boolean) {}
 
   private loadBlock(i: number): void {
     this.blockIndex = i;
     if (i >= this.table.numBlocks) {
-      this.data = null;
+      this.release();
       return;
     }
     const block = this.table.readBlock(i, this.fillCache);
+    slabRef(block.slab);
+    slabUnref(this.pin);
+    this.pin = block.slab;
     this.data = this.data === null ? block.iterator() : this.data.reset(block);
+  }
+
+  private release(): void {
+    this.data = null;
+    slabUnref(this.pin);
+    this.pin = null;
+  }
+
+  close(): void {
+    this.release();
   }
 
   private skipEmpty(): void {
