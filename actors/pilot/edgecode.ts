@@ -39,12 +39,21 @@ export class EdgeCode {
   private readonly localTransfer = new Map<string, OnlineRegression>();
   private readonly networkTransfer = new Map<string, OnlineRegression>();
   private readonly speedFactor = new Map<string, number>();
+  /** Nodes whose merge speed is emulated at an absolute rate (bytes per ms of one core). */
+  private readonly mergeBytesPerMs = new Map<string, number>();
   /** Decayed sums of merged bytes and compute ms per node: its recent merge throughput. */
   private readonly throughput = new Map<string, { bytes: number; ms: number }>();
 
-  /** A node's configured speed relative to the reference (tier): sets its compute prior. */
-  setSpeedFactor(node: string, factor: number): void {
+  /**
+   * A node's configured speed relative to the reference (tier): sets its
+   * compute prior. With an emulated absolute merge speed (bytes per ms), the
+   * prior's slope is that speed's, so the first offload deadlines are not
+   * derived from the host's real speed.
+   */
+  setSpeedFactor(node: string, factor: number, mergeBytesPerMs?: number): void {
     this.speedFactor.set(node, factor);
+    if (mergeBytesPerMs !== undefined && mergeBytesPerMs > 0) this.mergeBytesPerMs.set(node, mergeBytesPerMs);
+    else this.mergeBytesPerMs.delete(node);
   }
 
   observe(record: CompactionRecord): void {
@@ -98,7 +107,8 @@ export class EdgeCode {
 
   private computePrior(node: string): Line {
     const factor = this.speedFactor.get(node) ?? 1;
-    return { intercept: pilotDefaults.computePrior.intercept / factor, slope: pilotDefaults.computePrior.slope / factor };
+    const emulated = this.mergeBytesPerMs.get(node);
+    return { intercept: pilotDefaults.computePrior.intercept / factor, slope: emulated !== undefined ? 1 / emulated : pilotDefaults.computePrior.slope / factor };
   }
 
   private model(map: Map<string, OnlineRegression>, node: string, prior: Line): OnlineRegression {

@@ -6,6 +6,8 @@ export interface NodeReport {
   node: string;
   cores: number;
   speedFactor: number;
+  /** Emulated merge speed of one of its cores in bytes per ms, when the tier sets an absolute speed (EmulatedTier's reference × speedFactor). */
+  mergeBytesPerMs?: number;
   availableCores: number;
   availableBandwidthMBps: number;
   /** Busy share of the node's cores in percent, co-located work included. */

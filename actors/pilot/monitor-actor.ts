@@ -17,6 +17,8 @@ export interface MonitorOptions {
   node: string;
   cores: number;
   speedFactor: number;
+  /** Emulated merge speed of one core, bytes per ms (absolute tier speed); unset: the host's real speed. */
+  mergeBytesPerMs?: number;
   probe: () => NodeProbe;
   /** Every node's scheduler (the master and the standbys). */
   schedulers: () => readonly ActorRef<SchedulerMessage>[];
@@ -68,6 +70,7 @@ export class MonitorActor implements Actor<MonitorMessage> {
       node: this.o.node,
       cores: this.o.cores,
       speedFactor: this.o.speedFactor,
+      ...(this.o.mergeBytesPerMs !== undefined ? { mergeBytesPerMs: this.o.mergeBytesPerMs } : {}),
       availableCores: p.availableCores,
       availableBandwidthMBps: Math.max(0, link - usedMBps),
       loadPercent: p.loadPercent,

@@ -84,6 +84,16 @@ describe('OnlineRegression', () => {
 });
 
 describe('EDGECODE', () => {
+  it('takes an emulated absolute merge speed as its compute prior before any sample', () => {
+    const host = new EdgeCode();
+    host.setSpeedFactor('slow', 0.3);
+    const emulated = new EdgeCode();
+    emulated.setSpeedFactor('slow', 0.3, 30); // 30 bytes/ms: 0.03 MB/s per core
+    const bytes = 10_000_000;
+    expect(emulated.predictComputeMs('slow', bytes)).toBeGreaterThanOrEqual(bytes / 30);
+    expect(emulated.predictComputeMs('slow', bytes)).toBeGreaterThan(10 * host.predictComputeMs('slow', bytes));
+  });
+
   const MB = 1_000_000;
   function trained(): EdgeCode {
     const code = new EdgeCode();

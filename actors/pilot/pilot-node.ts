@@ -98,6 +98,7 @@ export function bootPilotNode(o: PilotNodeOptions): PilotNode {
       node: name,
       cores: tier.cores,
       speedFactor: tier.speedFactor,
+      ...(o.referenceBytesPerMs !== undefined ? { mergeBytesPerMs: o.referenceBytesPerMs * tier.speedFactor } : {}),
       probe: () => cpu.status(),
       schedulers: () => schedulers.map((s) => s.ref),
       ...(o.monitorPeriodMs !== undefined ? { periodMs: o.monitorPeriodMs } : {}),

@@ -50,7 +50,7 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
 
   /** Algorithm 1, one node's turn: update the model with its compactions, then its place in the queue. */
   onReport(r: NodeReport, nowMs: number): void {
-    this.code.setSpeedFactor(r.node, r.speedFactor);
+    this.code.setSpeedFactor(r.node, r.speedFactor, r.mergeBytesPerMs);
     for (const rec of r.records) this.code.observe(rec);
     this.lastSeenMs.set(r.node, nowMs);
     const status: ServerStatus = {
