@@ -26,7 +26,7 @@ export default defineTopology({
     maxBytesForLevelBaseBytes: 2048 * kib,
     targetFileSizeBaseBytes: 256 * kib,
     maxBackgroundCompactions: 2,
-    mergeMBps: 0.1,
+    mergeMBps: 0.25,
   },
   variants: {
     baseline: { pilot: false },
