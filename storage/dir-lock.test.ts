@@ -107,6 +107,15 @@ describe('directory lock (real disk)', () => {
     l.release();
   });
 
+  it('helper files of an opener that died before linking its LOCK are cleaned up by the next holder', () => {
+    const dir = tempDir();
+    const dead = spawnSync('true').pid!;
+    writeFileSync(join(dir, `LOCK-${dead}-abcdef.new`), lockLine(dead, 1));
+    const l = lockDirectoryNode(dir, join(dir, 'LOCK'));
+    expect(readdirSync(dir).sort()).toEqual(['LOCK']);
+    l.release();
+  });
+
   it('another host, or an unreadable LOCK, is never taken over', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'LOCK'), lockLine(1, 1, 'some-other-host'));

@@ -135,10 +135,48 @@ function createExclusive(path: string, content: string): boolean {
     nodeFs.linkSync(tmp, path);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: O_EXCL create, which a crash can leave empty (then refused as unreadable).
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusiveNoLink(path, content);
     throw e;
   } finally {
     nodeFs.rmSync(tmp, { force: true });
+  }
+}
+
+function createExclusiveNoLink(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = nodeFs.openSync(path, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    nodeFs.writeSync(fd, content);
+    nodeFs.fsyncSync(fd);
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+  return true;
+}
+
+/** Deletes `LOCK-<pid>-*.new` files left by openers that died between writing and linking them. */
+function dropDeadTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = nodeFs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^LOCK-(\d+)-[0-9a-f]+\.new$/.exec(name);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    if (holderAlive({ pid, start: 0, host: hostname(), token: '' })) continue;
+    nodeFs.rmSync(`${dir}/${name}`, { force: true });
   }
 }
 
@@ -172,6 +210,7 @@ export function lockDirectoryNode(dir: string, path: string): FileLock {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, me)) {
       syncDir(dirOf(path));
+      dropDeadTemps(dirOf(path));
       let held = true;
       return {
         path,
