@@ -75,6 +75,8 @@ export interface PhaseRecord {
   opsPerSec: number;
   errors: number;
   byOp: Partial<Record<OpName, LatencyStats>>;
+  /** Per group, the operations of that group's clients (a group's clients talk to its nodes): per-node throughput when groups have one node. */
+  byGroup?: Record<string, { ops: number; opsPerSec: number; errors: number }>;
   firstError?: string;
 }
 

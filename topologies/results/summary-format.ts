@@ -98,6 +98,19 @@ function sections(s: RunSummary): Section[] {
       rows: s.events.map((e) => [e.variant, e.t.toFixed(1), e.event, e.detail, e.ok ? 'ok' : `FAILED${e.error !== undefined ? `: ${e.error}` : ''}`]),
     });
   }
+  const grouped = s.phases.filter((p) => p.byGroup !== undefined && Object.keys(p.byGroup).length > 1);
+  if (grouped.length > 0) {
+    out.push({
+      title: `Throughput per group (its clients' operations${s.comparisons.length > 0 ? `; change against ${s.variants[0]}` : ''})`,
+      header: ['variant', 'phase', 'group', 'ops/s', 'errors', ...(s.comparisons.length > 0 ? ['throughput'] : [])],
+      rows: grouped.flatMap((p) =>
+        Object.entries(p.byGroup!).map(([g, v]) => {
+          const cmp = s.comparisons.find((c) => c.variant === p.variant && c.phase === p.phase)?.byGroup?.[g];
+          return [p.variant, p.phase, g, int(v.opsPerSec), int(v.errors), ...(s.comparisons.length > 0 ? [formatChange(cmp, 'more', 'less')] : [])];
+        }),
+      ),
+    });
+  }
   if (s.comparisons.length > 0) {
     out.push({
       title: `Each variant against ${s.variants[0]} (change in % of ${s.variants[0]})`,

@@ -127,3 +127,30 @@ describe('formatting', () => {
     expect(r.p50_ms).toBeCloseTo(1.75);
   });
 });
+
+describe('throughput per group', () => {
+  const phase = (variant: string, byGroup: Record<string, number>): RunRecord => ({
+    type: 'phase',
+    variant,
+    phase: 'fillrandom@6',
+    workload: 'fillrandom',
+    clients: 6,
+    startT: 0,
+    endT: 10,
+    ops: Object.values(byGroup).reduce((a, b) => a + b, 0) * 10,
+    opsPerSec: Object.values(byGroup).reduce((a, b) => a + b, 0),
+    errors: 0,
+    byOp: {},
+    byGroup: Object.fromEntries(Object.entries(byGroup).map(([g, v]) => [g, { ops: v * 10, opsPerSec: v, errors: 0 }])),
+  });
+
+  it('compares each group with the same group of the first variant, and shows it', () => {
+    const s = summarize([phase('baseline', { high: 100, low: 50 }), phase('edgepilot', { high: 98, low: 75 })]);
+    expect(s.comparisons[0]!.byGroup!['high']!.pct).toBeCloseTo(-2, 5);
+    expect(s.comparisons[0]!.byGroup!['low']!.pct).toBeCloseTo(50, 5);
+    const text = formatSummary(s);
+    expect(text).toContain('Throughput per group');
+    expect(text).toMatch(/edgepilot\s+fillrandom@6\s+low\s+75\s+0\s+\+50\.0% more/);
+    expect(text).toMatch(/edgepilot\s+fillrandom@6\s+high\s+98\s+0\s+-2\.0% less/);
+  });
+});

@@ -16,6 +16,8 @@ export interface PhaseSummary {
   opsPerSec: number;
   errors: number;
   byOp: Partial<Record<OpName, LatencyStats>>;
+  /** Throughput of each group's clients (per node when groups have one node). */
+  byGroup?: Record<string, { ops: number; opsPerSec: number; errors: number }>;
   firstError?: string;
 }
 
@@ -56,6 +58,8 @@ export interface PhaseComparison {
   writeMeanMs?: Change;
   /** Per op type present on both sides: p50 and p99. */
   byOp: Partial<Record<OpName, { p50Ms: Change; p99Ms: Change }>>;
+  /** Per group present on both sides: throughput of its clients. */
+  byGroup?: Record<string, Change>;
 }
 
 export interface RunSummary {
@@ -116,6 +120,7 @@ function phaseSummary(p: PhaseRecord): PhaseSummary {
     opsPerSec: p.opsPerSec,
     errors: p.errors,
     byOp: p.byOp,
+    ...(p.byGroup !== undefined ? { byGroup: p.byGroup } : {}),
     ...(p.firstError !== undefined ? { firstError: p.firstError } : {}),
   };
 }
@@ -160,6 +165,14 @@ function comparePhase(p: PhaseSummary, base: PhaseSummary): PhaseComparison {
     const b = base.byOp[op];
     if (a === undefined || b === undefined || a.count <= 0 || b.count <= 0) continue;
     cmp.byOp[op] = { p50Ms: change(b.p50Ms, a.p50Ms), p99Ms: change(b.p99Ms, a.p99Ms) };
+  }
+  if (p.byGroup !== undefined && base.byGroup !== undefined) {
+    const byGroup: Record<string, Change> = {};
+    for (const [g, v] of Object.entries(p.byGroup)) {
+      const b = base.byGroup[g];
+      if (b !== undefined) byGroup[g] = change(b.opsPerSec, v.opsPerSec);
+    }
+    cmp.byGroup = byGroup;
   }
   return cmp;
 }

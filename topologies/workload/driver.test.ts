@@ -75,6 +75,10 @@ describe('WorkloadDriver: YCSB', () => {
     // client i is in group g(i mod 3 + 1), and local calls of a group come only from its own clients.
     for (const c of r.phaseCalls) expect(c.group).toBe(`g${(c.client % 3) + 1}`);
     expect(new Set(r.phaseCalls.map((c) => c.client))).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    // Per group: the operations of its clients, adding up to the phase's.
+    expect(Object.keys(p.byGroup!)).toEqual(['g1', 'g2', 'g3']);
+    for (const g of ['g1', 'g2', 'g3']) expect(p.byGroup![g]!.ops).toBe(r.phaseCalls.filter((c) => c.group === g && c.client < 6).length);
+    expect(Object.values(p.byGroup!).reduce((n, g) => n + g.ops, 0)).toBe(p.ops);
     // Zipfian: some key is read far more often than a uniform choice would.
     const perKey = new Map<string, number>();
     for (const c of r.phaseCalls) if (c.scope === 'global') perKey.set(c.key, (perKey.get(c.key) ?? 0) + 1);

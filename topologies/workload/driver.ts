@@ -169,13 +169,18 @@ export class WorkloadDriver {
     let lastWindow = Math.max(0, Math.ceil(phase.durationMs / 1000) - 1);
     const windows = new Map<number, OpWindow>();
     const whole = new OpWindow();
+    const groups = new Map<string, { ops: number; errors: number }>();
     let firstError: string | undefined;
     let lastCompletion = start;
     let closed = false;
     let running = phase.clients;
 
-    const note = (op: OpName, t0: number, error: unknown): void => {
+    const note = (op: OpName, group: string, t0: number, error: unknown): void => {
       if (closed) return;
+      const g = groups.get(group) ?? { ops: 0, errors: 0 };
+      if (error === undefined) g.ops++;
+      else g.errors++;
+      groups.set(group, g);
       const now = clock.now();
       lastCompletion = Math.max(lastCompletion, now);
       const idx = Math.min(lastWindow, Math.max(0, Math.floor((now - start) / 1000)));
@@ -195,15 +200,16 @@ export class WorkloadDriver {
     const clientLoop = async (ci: number): Promise<void> => {
       try {
         const kv = this.client(ci);
-        const next = opSource(ctx, ci, phase.clients, this.groupOf(ci), clientRandom(this.opts.seed, ci, index));
+        const group = this.groupOf(ci);
+        const next = opSource(ctx, ci, phase.clients, group, clientRandom(this.opts.seed, ci, index));
         while (!closed && clock.now() < end && !this.stopped()) {
           const planned = next();
           const t0 = clock.now();
           try {
             await planned.run(kv);
-            note(planned.op, t0, undefined);
+            note(planned.op, group, t0, undefined);
           } catch (error) {
-            note(planned.op, t0, error ?? new Error('failed'));
+            note(planned.op, group, t0, error ?? new Error('failed'));
             if (backoff > 0 && !closed) await clock.sleep(backoff);
           }
         }
@@ -272,6 +278,9 @@ export class WorkloadDriver {
       opsPerSec: round3(whole.ops / seconds),
       errors: whole.errors,
       byOp: whole.byOp(),
+      byGroup: Object.fromEntries(
+        this.groups.filter((g) => groups.has(g)).map((g) => [g, { ops: groups.get(g)!.ops, opsPerSec: round3(groups.get(g)!.ops / seconds), errors: groups.get(g)!.errors }]),
+      ),
       ...(firstError !== undefined ? { firstError } : {}),
     };
     sink(record);
