@@ -5,7 +5,7 @@ import type { EventRecord, PhaseRecord, TickRecord } from '../records.js';
 import { HEIGHT, ofType, SCHEMA, sig4, timeAxis, variantColor, WIDTH, type ChartInput, type ChartSpec } from './chart-common.js';
 
 function eventLabel(e: EventRecord): string {
-  const detail = e.detail === '' ? '' : ` ${e.detail.length > 28 ? `${e.detail.slice(0, 28)}…` : e.detail}`;
+  const detail = e.detail === '' || e.detail === e.event ? '' : ` ${e.detail.length > 28 ? `${e.detail.slice(0, 28)}…` : e.detail}`;
   return `${e.event}${detail}${e.ok ? '' : ' (failed)'}`;
 }
 
