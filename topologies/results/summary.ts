@@ -6,19 +6,9 @@ import type { EventRecord, LatencyStats, MetaRecord, NodeRecord, OpName, PhaseRe
 /** Op types whose latency is "the latency of writes" in a comparison. */
 export const WRITE_OPS: readonly OpName[] = ['update', 'insert', 'put', 'read-modify-write'];
 
-export interface PhaseSummary {
-  variant: string;
-  phase: string;
-  workload: string;
-  clients: number;
+/** A phase record's numbers, with its length in seconds instead of its start and end. */
+export interface PhaseSummary extends Omit<PhaseRecord, 'type' | 'startT' | 'endT'> {
   seconds: number;
-  ops: number;
-  opsPerSec: number;
-  errors: number;
-  byOp: Partial<Record<OpName, LatencyStats>>;
-  /** Throughput of each group's clients (per node when groups have one node). */
-  byGroup?: Record<string, { ops: number; opsPerSec: number; errors: number }>;
-  firstError?: string;
 }
 
 export interface CompactionCounts {
