@@ -12,6 +12,7 @@ import { runPingDemo } from './demo.js';
 import { UnreachableClusterError, UsageError } from './errors.js';
 import { renderStatus, table } from './status-table.js';
 import { runReport, runRun } from './run.js';
+import { parseTiers } from './tiers.js';
 import { runUp } from './up.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -105,7 +106,7 @@ async function topologyForUp(file: string, variantName: string | boolean | undef
 const commands: Record<string, Command> = {
   up: {
     usage:
-      'up [--groups N] [--nodes-per-group N] [--topology FILE|NAME [--variant NAME]] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--pilot on|off] [--no-restart]',
+      'up [--groups N] [--nodes-per-group N] [--topology FILE|NAME [--variant NAME]] [--data-dir DIR] [--base-port P] [--internal-port P] [--host H] [--mode threads|processes] [--log-level L] [--pilot on|off|local] [--tiers NODE=TIER,...] [--no-restart]',
     help: `start a single-host cluster (default ${cliDefaults.groups} groups × ${cliDefaults.nodesPerGroup} edge nodes + gateways, data in ${cliDefaults.dataDir}, gRPC from port ${cliDefaults.basePort}); Ctrl-C stops it`,
     run: async (args) => {
       const { values } = parse(
@@ -120,6 +121,7 @@ const commands: Record<string, Command> = {
           mode: { type: 'string' },
           'log-level': { type: 'string' },
           pilot: { type: 'string' },
+          tiers: { type: 'string' },
           'no-restart': { type: 'boolean' },
           topology: { type: 'string' },
           variant: { type: 'string' },
@@ -127,7 +129,9 @@ const commands: Record<string, Command> = {
         [0, 0],
         commands.up!.usage,
       );
-      const pilot = oneOf('pilot', values.pilot, ['on', 'off'] as const);
+      const pilot = oneOf('pilot', values.pilot, ['on', 'off', 'local'] as const);
+      const tiers = typeof values.tiers === 'string' ? parseTiers(values.tiers) : undefined;
+      if (tiers !== undefined && pilot === 'off') throw new UsageError('--tiers needs EdgePilot on (or --pilot local for the baseline with tiers emulated)');
       const topology = typeof values.topology === 'string' ? await topologyForUp(values.topology, values.variant) : undefined;
       if (topology !== undefined && (values.groups !== undefined || values['nodes-per-group'] !== undefined)) {
         throw new UsageError('--topology names the groups and nodes; leave out --groups and --nodes-per-group');
@@ -143,7 +147,10 @@ const commands: Record<string, Command> = {
         logLevel: oneOf<LogLevel>('log-level', values['log-level'], ['debug', 'info', 'warn', 'error'] as const),
         restart: values['no-restart'] !== true,
         // Default on: EdgePilot offloads merges between the edge nodes; off is the local-only baseline.
-        ...(pilot !== undefined ? { pilot: { enabled: pilot === 'on' } } : {}),
+        // on: EdgePilot places merges; local: every merge on its own node through its emulated tier; off: no EdgePilot at all.
+        ...(pilot !== undefined || tiers !== undefined
+          ? { pilot: { enabled: pilot !== 'off', ...(pilot === 'local' ? { offload: false } : {}), ...(tiers !== undefined ? { tiers } : {}) } }
+          : {}),
         ...(topology !== undefined ? { topology } : {}),
         out,
       });

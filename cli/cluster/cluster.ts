@@ -11,7 +11,7 @@ import type { LogLevel } from '../../runtime/logger.js';
 import type { LsmTuning } from '../../storage/defaults.js';
 import { LOCK_FILE } from '../../storage/dir-lock.js';
 import { cliDefaults } from '../defaults.js';
-import { HostFailedError } from '../errors.js';
+import { HostFailedError, UsageError } from '../errors.js';
 import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
 import type { HostSpec, LinkTable, TcpWiring } from './host-protocol.js';
 import { startProcessHost, startThreadHost, type HostExit, type HostHandle } from './hosts.js';
@@ -143,6 +143,9 @@ export class Cluster {
           ? plan.hosts.map((h) => ({ port: h.internalPort, purpose: `internal port of ${h.name}` }))
           : []),
       ]);
+      const nodes = new Set(plan.layout.groups.flatMap((g) => g.members));
+      const unknown = Object.keys(options.pilot?.tiers ?? {}).filter((n) => !nodes.has(n));
+      if (unknown.length > 0) throw new UsageError(`tiers for ${unknown.join(', ')}: no such edge node (the nodes are ${[...nodes].join(', ')})`);
       writeClusterFile(options.dataDir, plan);
       const secret = loadOrCreateSecret(options.dataDir);
       cluster = new Cluster(plan, options.dataDir, mode, secret, options, existing);
