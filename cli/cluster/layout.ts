@@ -85,8 +85,13 @@ export function planCluster(options: PlanOptions): ClusterPlan {
   return { ...options, layout, hosts };
 }
 
+/** The gRPC endpoint of an edge node. */
+export function endpointOf(plan: Pick<ClusterPlan, 'host'>, edge: Extract<HostPlan, { role: 'edge' }>): string {
+  return `${plan.host}:${edge.apiPort}`;
+}
+
 export function endpointsOf(plan: Pick<ClusterPlan, 'host' | 'hosts'>): string[] {
-  return plan.hosts.flatMap((h) => (h.role === 'edge' ? [`${plan.host}:${h.apiPort}`] : []));
+  return plan.hosts.flatMap((h) => (h.role === 'edge' ? [endpointOf(plan, h)] : []));
 }
 
 /** The shape of a layout for people: `3 groups × 3 edge nodes + 3 gateways`, or `3 groups (1+1+2 edge nodes) + 3 gateways`. */

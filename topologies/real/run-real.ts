@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EdgeKVClient } from '../../api/client.js';
 import { seededRandom } from '../../bench/ycsb/generators.js';
 import { Cluster } from '../../cli/cluster/cluster.js';
-import { endpointsOf } from '../../cli/cluster/layout.js';
+import { endpointOf } from '../../cli/cluster/layout.js';
 import type { RunRecord } from '../records.js';
 import type { ResolvedTopology, ResolvedVariant } from '../resolve.js';
 import { WorkloadDriver } from '../workload/driver.js';
@@ -64,9 +64,8 @@ export async function runReal(topology: ResolvedTopology, variant: ResolvedVaria
   try {
     await cluster.waitReady();
     out(`[${variant.name}] cluster ready`);
-    const endpoints = endpointsOf(cluster.plan);
     const edgeHosts = cluster.plan.hosts.filter((h) => h.role === 'edge');
-    const endpointOf = new Map(edgeHosts.map((h, i) => [h.name, endpoints[i]!]));
+    const endpoints = new Map(edgeHosts.map((h) => [h.name, endpointOf(cluster.plan, h)]));
     const random = seededRandom(topology.seed * 7919 + 17);
     const perGroup = new Map<string, number>();
     const started = performance.now();
@@ -85,7 +84,7 @@ export async function runReal(topology: ResolvedTopology, variant: ResolvedVaria
         const k = perGroup.get(group) ?? 0;
         perGroup.set(group, k + 1);
         const node = members[k % members.length]!;
-        const client = new EdgeKVClient({ endpoints: [endpointOf.get(node)!], timeoutMs, clientId: `${topology.name}-${variant.name}-${index}` });
+        const client = new EdgeKVClient({ endpoints: [endpoints.get(node)!], timeoutMs, clientId: `${topology.name}-${variant.name}-${index}` });
         clients.push(client);
         return new ShapedClient(client, node, links, random, timeoutMs, sleep);
       },
