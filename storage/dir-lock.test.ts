@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectoryLockedError, lockDirectoryNode } from './dir-lock.js';
+import { breakLockOfDeadThread, DirectoryLockedError, lockDirectoryNode } from './dir-lock.js';
 import { LsmEngine } from './engine.js';
 import { MemoryFileSystem } from './fs-memory.js';
 import { NodeFileSystem } from './fs-node.js';
@@ -84,6 +84,19 @@ describe('directory lock (real disk)', () => {
     const e = await LsmEngine.open({ fs: new NodeFileSystem(), dir });
     expect(readFileSync(join(dir, 'LOCK'), 'utf8')).toContain(`pid=${process.pid} `);
     await e.close();
+  });
+
+  it('a lock this process holds (a dead worker thread) is broken only on request, and only when it is this process', () => {
+    const dir = tempDir();
+    lockDirectoryNode(dir, join(dir, 'LOCK'));
+    expect(() => lockDirectoryNode(dir, join(dir, 'LOCK'))).toThrow(DirectoryLockedError);
+    expect(breakLockOfDeadThread(dir)).toBe(true);
+    const again = lockDirectoryNode(dir, join(dir, 'LOCK'));
+    again.release();
+    const other = tempDir();
+    writeFileSync(join(other, 'LOCK'), lockLine(process.ppid, startOf(process.ppid)));
+    expect(breakLockOfDeadThread(other)).toBe(false);
+    expect(existsSync(join(other, 'LOCK'))).toBe(true);
   });
 
   it('a reused pid (same pid, other start time) does not keep a stale lock alive', () => {

@@ -162,6 +162,21 @@ function createExclusiveNoLink(path: string, content: string): boolean {
   return true;
 }
 
+/**
+ * Worker threads share their process's pid, so the lock of an engine whose
+ * thread was terminated (a crash) never looks stale. Whoever saw that thread
+ * exit (the cluster supervisor) breaks it with this: `<dir>/LOCK` is deleted
+ * only when this process holds it. Returns whether it did.
+ */
+export function breakLockOfDeadThread(dir: string): boolean {
+  const path = `${dir}/${LOCK_FILE}`;
+  const content = readOrNull(path);
+  const h = content === null ? null : decode(content);
+  if (h === null || h.pid !== process.pid || h.host !== hostname()) return false;
+  removeIfContent(path, content!);
+  return true;
+}
+
 /** Deletes `LOCK-<pid>-*.new` files left by openers that died between writing and linking them. */
 function dropDeadTemps(dir: string): void {
   let names: string[];

@@ -1,7 +1,6 @@
 // A single-host EdgeKV cluster: one host per edge node and per gateway, as
 // worker threads of this process or as child processes, started in order,
 // supervised, and stopped cleanly. `edgekv up` and bench/ycsb use this.
-import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import type { ClusterLayout, EdgeNodeMetrics, EdgePilotConfig } from '../../actors/edge/contract.js';
@@ -9,7 +8,7 @@ import type { ClusterStatus } from '../../api/types.js';
 import { EdgeKVClient } from '../../api/client.js';
 import type { LogLevel } from '../../runtime/logger.js';
 import type { LsmTuning } from '../../storage/defaults.js';
-import { LOCK_FILE } from '../../storage/dir-lock.js';
+import { breakLockOfDeadThread } from '../../storage/dir-lock.js';
 import { cliDefaults } from '../defaults.js';
 import { HostFailedError, UsageError } from '../errors.js';
 import { claimRunFile, loadOrCreateSecret, removeRunFile, resolvePlan, updateRunFile, writeClusterFile } from './data-dir.js';
@@ -68,24 +67,6 @@ export function readinessGaps(plan: Pick<ClusterPlan, 'layout'>, status: Cluster
   const onRing = new Set(status.ring.map((r) => r.gateway));
   for (const group of plan.layout.groups) if (!offRing.has(group.gateway) && !onRing.has(group.gateway)) gaps.push(`${group.gateway} is not on the ring`);
   return gaps;
-}
-
-/**
- * A thread host that exited (crashed, or killed by a topology) leaves its LSM
- * engine's directory lock behind, held by this very process's pid, so it never
- * looks stale to the next incarnation. Only the supervisor knows that thread
- * is gone; it breaks the lock before starting the host again. (A process
- * host's lock goes stale with its pid.)
- */
-function releaseDeadThreadLock(engineDir: string): void {
-  const path = join(engineDir, LOCK_FILE);
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch {
-    return;
-  }
-  if (/^pid=(\d+) /.exec(content)?.[1] === String(process.pid)) rmSync(path, { force: true });
 }
 
 function placementOf(plan: HostPlan, mode: HostMode): Placement {
@@ -241,7 +222,8 @@ export class Cluster {
     const spec = this.spec(plan, joinVia);
     const previous = this.hosts.get(plan.name);
     if (this.placement(plan) === 'thread' && plan.role === 'edge' && previous !== undefined && this.exitedHosts.has(previous)) {
-      releaseDeadThreadLock(join(this.dataDir, plan.name, 'lsm'));
+      // Its engine's directory lock names this process's pid, so it never looks stale; the thread is gone, so break it.
+      breakLockOfDeadThread(join(this.dataDir, plan.name, 'lsm'));
     }
     let handle: HostHandle;
     if (this.placement(plan) === 'process') {
