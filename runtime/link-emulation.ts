@@ -206,14 +206,8 @@ interface Held {
   atMs: number;
 }
 
-interface Counters {
-  sent: number;
-  delivered: number;
-  dropped: Record<LinkDropReason, number>;
-  refused: number;
-  discarded: number;
-  bytes: number;
-}
+/** The counting part of a peer's stats. */
+type Counters = Pick<LinkPeerStats, 'sent' | 'delivered' | 'dropped' | 'refused' | 'discarded' | 'bytes'>;
 
 class Peer {
   readonly schedule: LinkSchedule;
