@@ -28,6 +28,14 @@ describe('ProgressBar', () => {
     expect(written.at(-1)).toContain('\r');
   });
 
+  it('counts the first second of the first phase (its tick has t = 0)', () => {
+    const bar = new ProgressBar({ write: () => true, isTTY: true }, phases, 1);
+    bar.startVariant('default', 0);
+    bar.record(tick('ycsb-A@1', 0, 50));
+    expect(bar.render()).toContain('1/10 s');
+    expect(bar.render()).toContain('t=1 s');
+  });
+
   it('prints plain lines every few seconds without a terminal', () => {
     const written: string[] = [];
     const bar = new ProgressBar({ write: (s: string) => written.push(s) }, phases, 1);

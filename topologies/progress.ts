@@ -18,7 +18,9 @@ export interface ProgressStream {
 export class ProgressBar {
   private variant = '';
   private phase: string | undefined;
+  /** Start of the current phase's first second, in seconds since the workload started. */
   private phaseStartT = 0;
+  /** Seconds since the workload started, as of the last tick (which covers [t, t + 1)). */
   private t = 0;
   private opsPerSec = 0;
   private errorsPerSec = 0;
@@ -46,9 +48,9 @@ export class ProgressBar {
     if (r.type === 'tick') {
       if (r.phase !== this.phase) {
         this.phase = r.phase;
-        this.phaseStartT = Math.max(0, r.t - 1);
+        this.phaseStartT = r.t;
       }
-      this.t = r.t;
+      this.t = r.t + 1;
       this.opsPerSec = r.opsPerSec;
       this.errorsPerSec = r.errorsPerSec;
       this.draw();
