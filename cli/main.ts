@@ -136,6 +136,7 @@ const commands: Record<string, Command> = {
       if (topology !== undefined && (values.groups !== undefined || values['nodes-per-group'] !== undefined)) {
         throw new UsageError('--topology names the groups and nodes; leave out --groups and --nodes-per-group');
       }
+      if (topology !== undefined && tiers !== undefined) throw new UsageError('--topology names the tiers; leave out --tiers');
       await runUp({
         dataDir: typeof values['data-dir'] === 'string' ? values['data-dir'] : cliDefaults.dataDir,
         groups: wholeNumber('groups', values.groups),
@@ -149,7 +150,7 @@ const commands: Record<string, Command> = {
         // Default on: EdgePilot offloads merges between the edge nodes; off is the local-only baseline.
         // on: EdgePilot places merges; local: every merge on its own node through its emulated tier; off: no EdgePilot at all.
         ...(pilot !== undefined || tiers !== undefined
-          ? { pilot: { enabled: pilot !== 'off', ...(pilot === 'local' ? { offload: false } : {}), ...(tiers !== undefined ? { tiers } : {}) } }
+          ? { pilot: { enabled: pilot !== 'off', ...(pilot !== undefined ? { offload: pilot === 'on' } : {}), ...(tiers !== undefined ? { tiers } : {}) } }
           : {}),
         ...(topology !== undefined ? { topology } : {}),
         out,

@@ -41,7 +41,8 @@ export async function runUp(options: UpOptions): Promise<void> {
       // Flags given on the command line win over the topology's defaults.
       fromTopology = { ...made.options, mode: options.mode, ...(options.basePort !== undefined ? { basePort: options.basePort } : {}) };
       if (options.internalBasePort !== undefined) fromTopology.internalBasePort = options.internalBasePort;
-      if (options.pilot?.enabled === false) fromTopology.pilot = { ...made.options.pilot, enabled: false };
+      // --pilot on|off|local applies on top of the topology's tiers.
+      if (options.pilot !== undefined) fromTopology.pilot = { ...made.options.pilot, ...options.pilot };
     }
     const starting = Cluster.start({ ...options, ...fromTopology, dataDir, out: (l) => out(`edgekv up: ${l}`) });
     const first = await Promise.race([starting, options.stopSignal ?? signals.promise]);
