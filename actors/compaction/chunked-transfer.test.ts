@@ -206,7 +206,10 @@ describe('chunked remote compaction over TCP', () => {
     expect(r.ranOn).toBe('owner-node');
     expectSameTables(r.output, runCompactionJob(bigInput(700 * 1024)));
     await new Promise((res) => setTimeout(res, 300)); // any late message of the dead attempt
-    expect(events.map((e) => [e.outcome, e.fallbackReason])).toEqual([['fallback', 'timeout']]);
+    expect(events.map((e) => [e.outcome, e.fallbackReason])).toEqual([
+      ['timed-out', undefined],
+      ['fallback', 'timeout'],
+    ]);
     const s = await stats(o);
     expect([s.localJobs, s.remoteJobs, s.remoteFallbacks]).toEqual([1, 0, 1]);
     expect(answers).toHaveLength(1);

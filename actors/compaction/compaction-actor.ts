@@ -50,7 +50,13 @@ export interface CompactionEvent {
   /** Time to move inputs and outputs: 0 locally (the engine read them already), the round trip minus compute remotely. */
   transferMs: number;
   totalMs: number;
-  outcome: 'local' | 'remote' | 'fallback';
+  /**
+   * 'timed-out': a remote merge abandoned at its deadline. `computeMs` is the
+   * time waited, a lower bound of what the target would have taken, so the
+   * model learns that the target is slower than it predicted. The merge that
+   * follows here is a separate 'fallback' event.
+   */
+  outcome: 'local' | 'remote' | 'fallback' | 'timed-out';
   fallbackReason?: FallbackReason;
 }
 
@@ -423,6 +429,10 @@ export class CompactionActor implements Actor<CompactionRequest> {
                 : 'error';
         // Frees whatever the target holds (a target that never got the offer counts it as stale).
         remote.target.tell({ type: 'release', job });
+        if (fallbackReason === 'timeout') {
+          const waitedMs = clock.now() - t0;
+          this.options.onRecord?.({ owner: me, ranOn: remote.targetNode, inputBytes, outputBytes: 0, computeMs: waitedMs, transferMs: 0, totalMs: waitedMs, outcome: 'timed-out' });
+        }
       }
       this.stats.remoteFallbacks++;
       this.stats.fallbacksByReason[fallbackReason]++;

@@ -134,6 +134,16 @@ describe('EDGECODE', () => {
     expect(code.decide('low', status('high', 6, 100, 15), 16 * MB).offload).toBe(false);
   });
 
+  it('an offload that timed out teaches the model: a few of them flip the decision', () => {
+    const code = trained();
+    expect(code.decide('low', status('high', 6, 100, 80), 16 * MB).offload).toBe(true);
+    const before = code.predictComputeMs('high', 16 * MB);
+    // The compaction actor reports an abandoned remote merge as taking (at least) the time it waited.
+    for (let i = 0; i < 5; i++) code.observe({ owner: 'low', ranOn: 'high', inputBytes: 16 * MB, computeMs: 3000, transferMs: 0 });
+    expect(code.predictComputeMs('high', 16 * MB)).toBeGreaterThan(3 * before);
+    expect(code.decide('low', status('high', 6, 100, 80), 16 * MB).offload).toBe(false);
+  });
+
   it('uses a tier-scaled prior before any sample exists', () => {
     const code = new EdgeCode();
     code.setSpeedFactor('fast', 4);
