@@ -5,10 +5,8 @@
 import { ActorSystem, ConsoleLogger } from '../../runtime/index.js';
 import { Router } from '../../runtime/router.js';
 import { TcpTransport } from '../../runtime/tcp-transport.js';
-import { KvStateMachine } from '../../actors/raft/kv/kv-state-machine.js';
-import type { RaftMemberMessage } from '../../actors/raft/member-messages.js';
-import { RaftMember } from '../../actors/raft/member.js';
 import { LmdbLogStore } from '../../storage/raft-log/lmdb.js';
+import { memberPath, memberProps } from './member.js';
 
 const secret = process.env.EDGEKV_BENCH_SECRET;
 const id = Number(process.env.EDGEKV_RAFT_ID);
@@ -25,26 +23,12 @@ const system = new ActorSystem({ name: `m${id}`, logger: new ConsoleLogger(`m${i
 const transport = new TcpTransport({ router: new Router(system), secret });
 const port = await transport.listen(0, '127.0.0.1');
 const store = LmdbLogStore.open({ path: dir, unsafeNoSync: noSync });
-const peers = Array.from({ length: size }, (_, i) => i + 1);
 
 process.on('message', (msg: { ports?: Record<string, number> }) => {
   if (msg.ports === undefined) return;
   // Each pair connects once: the higher id dials the lower.
-  for (const peer of peers) {
-    if (peer < id) transport.dial(`127.0.0.1:${msg.ports[peer]}`, { system: `m${peer}` });
-  }
-  system.spawn(
-    RaftMember.props({
-      id,
-      peers,
-      peerRef: (to, ctx) => ctx.self.via.ref<RaftMemberMessage>({ system: `m${to}`, path: 'raft' }),
-      store,
-      stateMachine: () => new KvStateMachine(),
-      // For A/B runs of the commit-notice hold (0 turns it off); the member's default otherwise.
-      ...(process.env.EDGEKV_RAFT_COMMIT_NOTICE_MS ? { commitNoticeDelayMs: Number(process.env.EDGEKV_RAFT_COMMIT_NOTICE_MS) } : {}),
-    }),
-    'raft',
-  );
+  for (let peer = 1; peer < id; peer++) transport.dial(`127.0.0.1:${msg.ports[peer]}`, { system: `m${peer}` });
+  system.spawn(memberProps(id, size, store, (peer) => `m${peer}`), memberPath);
   send({ ready: true });
 });
 send({ port });
