@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { ActorSystem, ConsoleLogger, type Address } from '../../runtime/index.js';
 import { Router } from '../../runtime/router.js';
 import { WorkerHost } from '../../runtime/worker-host.js';
+import { tracing } from '../../actors/raft/trace.js';
 import { waitForLeader, type MemberGroup } from './group.js';
 import { memberPath } from './member.js';
 import type { ThreadMemberArgs } from './member-thread.js';
 
 const factories = new URL('./member-thread.ts', import.meta.url).href;
+const traceNames = new URL('./thread-trace-name.ts', import.meta.url).href;
 
 export async function startThreadGroup(members: number, noSync: boolean): Promise<MemberGroup> {
   const dir = mkdtempSync(join(tmpdir(), 'edgekv-bench-raft-threads-'));
@@ -23,14 +25,17 @@ export async function startThreadGroup(members: number, noSync: boolean): Promis
   const ids = Array.from({ length: members }, (_, i) => i + 1);
   const hosts: WorkerHost[] = [];
   const stop = async (): Promise<void> => {
-    // Stop each member, close its lmdb environment in its own thread, then end the thread.
+    // Stop each member, close its lmdb environment in its own thread, then end the
+    // thread (tracing: the thread exits by itself, so that its trace rows are written).
     await Promise.all(
       hosts.map(async (host) => {
+        let exiting = false;
         try {
           await host.stop(memberPath);
-          await host.ref('closer').ask('close', { timeoutMs: 10_000 });
+          await host.ref('closer').ask(tracing ? 'close-and-exit' : 'close', { timeoutMs: 10_000 });
+          exiting = tracing;
         } finally {
-          await host.terminate();
+          await (exiting ? host.exited : host.terminate());
         }
       }),
     );
@@ -44,6 +49,7 @@ export async function startThreadGroup(members: number, noSync: boolean): Promis
     for (const [i, host] of hosts.entries()) {
       const id = ids[i]!;
       const args: ThreadMemberArgs = { id, size: members, dir: join(dir, `m${id}`), noSync, systemPrefix: system.name };
+      if (tracing) await host.spawn({ module: traceNames, factory: 'traceName', args: { id } }, 'trace-name');
       await host.spawn({ module: factories, factory: 'storeCloser' }, 'closer');
       addresses.set(id, (await host.spawn({ module: factories, factory: 'raftMember', args }, memberPath)).address);
     }

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Etcd3 } from 'etcd3';
 import { RaftClient } from '../../actors/raft/client.js';
+import { tracing } from '../../actors/raft/trace.js';
 import { drive, type Figures } from './drive.js';
 import { ensureEtcd, startEtcd } from './etcd.js';
 import type { MemberGroup, Mode } from './group.js';
@@ -90,6 +91,8 @@ export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const opt = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const modes = modesOf(opt('mode'));
+  // Both modes would write the same m<id>.jsonl and p<pid>.jsonl files.
+  if (tracing && modes.length > 1) throw new Error('EDGEKV_RAFT_TRACE: pick one mode (--mode=threads or --mode=processes)');
   const p: Params = {
     seconds: Number(opt('seconds') ?? (smoke ? 0.5 : quick ? 2 : 8)),
     concurrency: (opt('concurrency') ?? (smoke ? '4' : '64,1')).split(',').map(Number),

@@ -24,14 +24,20 @@ export function raftMember(args: ThreadMemberArgs): Props<RaftMemberMessage> {
   return memberProps(args.id, args.size, store, (peer) => `${args.systemPrefix}.m${peer}`);
 }
 
-/** Answers any message once this thread's log store is closed (stop the member first). */
-export function storeCloser(): Props<unknown> {
+/**
+ * Answers 'close' or 'close-and-exit' once this thread's log store is closed
+ * (stop the member first). 'close-and-exit' then ends the thread with
+ * process.exit, which (unlike Worker.terminate) runs the thread's 'exit'
+ * handlers: that is when actors/raft/trace.ts writes its rows.
+ */
+export function storeCloser(): Props<'close' | 'close-and-exit'> {
   return {
     create: () => ({
-      async receive(_message, ctx) {
+      async receive(message, ctx) {
         const replyTo = ctx.sender;
         await store?.close();
         replyTo?.tell('closed');
+        if (message === 'close-and-exit') setTimeout(() => process.exit(0), 10);
       },
     }),
   };
