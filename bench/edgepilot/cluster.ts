@@ -12,6 +12,9 @@ import { PoolJobRunner, STORAGE_POOL_TASKS } from '../../storage/job-runner.js';
 import type { StallCause } from '../../storage/write-controller.js';
 import { makeKey, ValueSource } from '../lsm/workload.js';
 
+/** RocksDB's rate limiter refill period (100 ms): the most a stalled writer can catch up. */
+const RATE_LIMIT_REFILL_MS = 100;
+
 export type Mode = 'baseline' | 'edgepilot';
 
 export interface ClusterParams {
@@ -144,12 +147,16 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
     const r = new SeededRandom(p.seed + i);
     const values = new ValueSource(p.valueSize, p.seed + 100 + i);
     const e = engines[i]!;
-    const start = performance.now();
+    // The rate limit as db_bench's (RocksDB's GenericRateLimiter): writes are
+    // paced at the rate, and a writer that fell behind (a stall) may catch up
+    // at most one refill period's worth; the rest of the lost time stays lost.
+    let start = performance.now();
     let issued = 0;
     while (!stop) {
       if (p.writeRateOpsPerSec > 0) {
         const aheadMs = (issued * 1000) / p.writeRateOpsPerSec - (performance.now() - start);
         if (aheadMs > 1) await new Promise((res) => setTimeout(res, aheadMs));
+        else if (aheadMs < -RATE_LIMIT_REFILL_MS) start += -aheadMs - RATE_LIMIT_REFILL_MS;
       }
       issued += p.inflight;
       const ps: Promise<void>[] = [];

@@ -22,7 +22,14 @@ export interface EdgepilotBenchOptions {
   print: (line: string) => void;
   /** Offered writes per node per second (default: 3500 with three nodes, 3000 with six). */
   rate?: number;
+  /** Merge speed of a high-tier core in MB/s (default 20); the other tiers scale from it. */
+  mergeMBps?: number;
+  /** Run only these experiments (default: all three). */
+  only?: Experiment[];
 }
+
+export type Experiment = 'tiers' | 'ramp' | 'scale';
+const EXPERIMENTS: Experiment[] = ['tiers', 'ramp', 'scale'];
 
 const THREE: PilotNodeConfig[] = [
   { name: 'high-1', tier: 'high' },
@@ -46,7 +53,7 @@ const SIX: PilotNodeConfig[] = [
  * absolute merge speed per tier (high 20 MB/s per merge, medium ×0.55, low
  * ×0.3) so the shared host's noise matters only when it is slower than that.
  */
-export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: number, rate?: number): ClusterParams {
+export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: number, rate?: number, mergeMBps?: number): ClusterParams {
   const wb = 256 * 1024;
   return {
     nodes,
@@ -71,7 +78,7 @@ export function clusterParams(nodes: PilotNodeConfig[], seconds: number, seed: n
     poolThreads: 2,
     networkLatencyMs: 0.25,
     networkMBps: 1250,
-    referenceMergeMBps: 20,
+    referenceMergeMBps: mergeMBps ?? 20,
   };
 }
 
@@ -236,33 +243,40 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
     return [base, pilot];
   };
 
+  const runs = (e: Experiment) => o.only === undefined || o.only.includes(e);
   // 1. Three tiers.
-  o.print(`# tiers: high/medium/low, fillrandom ${o.seconds}s per mode (tiers emulated)`);
-  const [base3, pilot3] = await baselineVsPilot('tiers', clusterParams(THREE, o.seconds, 11, o.rate));
-  write('fig8-throughput.svg', throughputFigure('Fig. 8(a) FillRandom: normalised throughput', base3, pilot3));
-  write('fig9-stall.svg', stallFigure('Fig. 9(a) FillRandom: write-stall duration', base3, pilot3));
-  write('fig10-low-timeline.svg', timelineFigure('Fig. 10: low-1 throughput over time', base3.nodes[2]!, pilot3.nodes[2]!));
+  if (runs('tiers')) {
+    o.print(`# tiers: high/medium/low, fillrandom ${o.seconds}s per mode (tiers emulated)`);
+    const [base3, pilot3] = await baselineVsPilot('tiers', clusterParams(THREE, o.seconds, 11, o.rate, o.mergeMBps));
+    write('fig8-throughput.svg', throughputFigure('Fig. 8(a) FillRandom: normalised throughput', base3, pilot3));
+    write('fig9-stall.svg', stallFigure('Fig. 9(a) FillRandom: write-stall duration', base3, pilot3));
+    write('fig10-low-timeline.svg', timelineFigure('Fig. 10: low-1 throughput over time', base3.nodes[2]!, pilot3.nodes[2]!));
+  }
 
   // 2. Co-located load ramp on the high node: 0→8 threads in equal steps.
-  const rampSeconds = Math.round(o.seconds * 1.5);
-  o.print(`# ramp: EdgePilot, high-1 co-located load 0→8 threads over ${rampSeconds}s`);
-  const pr = clusterParams(THREE, rampSeconds, 13, o.rate);
-  pr.load = (node, tMs) => (node === 'high-1' ? Math.min(8, Math.floor((9 * tMs) / (rampSeconds * 1000))) : 0);
-  const ramp = await runCluster('edgepilot', pr);
-  table(ramp);
-  for (const n of ramp.nodes) {
-    emit({
-      ...resultLine('ramp', ramp, n, pr),
-      per_second: n.samples.map((s) => ({ t: Math.round(s.tMs / 1000), load_threads: s.loadThreads, ops: s.opsPerSec, lsm_cpu: s.lsmCpuPercent, offload_cpu: s.offloadCpuPercent })),
-    });
+  if (runs('ramp')) {
+    const rampSeconds = Math.round(o.seconds * 1.5);
+    o.print(`# ramp: EdgePilot, high-1 co-located load 0→8 threads over ${rampSeconds}s`);
+    const pr = clusterParams(THREE, rampSeconds, 13, o.rate, o.mergeMBps);
+    pr.load = (node, tMs) => (node === 'high-1' ? Math.min(8, Math.floor((9 * tMs) / (rampSeconds * 1000))) : 0);
+    const ramp = await runCluster('edgepilot', pr);
+    table(ramp);
+    for (const n of ramp.nodes) {
+      emit({
+        ...resultLine('ramp', ramp, n, pr),
+        per_second: n.samples.map((s) => ({ t: Math.round(s.tMs / 1000), load_threads: s.loadThreads, ops: s.opsPerSec, lsm_cpu: s.lsmCpuPercent, offload_cpu: s.offloadCpuPercent })),
+      });
+    }
+    write('fig11-ramp.svg', rampFigure(ramp));
   }
-  write('fig11-ramp.svg', rampFigure(ramp));
 
   // 3. Six nodes.
-  o.print(`# scale: six nodes (two per tier), ${o.seconds}s per mode`);
-  const [base6, pilot6] = await baselineVsPilot('scale', clusterParams(SIX, o.seconds, 17, o.rate));
-  write('fig12-scale-throughput.svg', throughputFigure('Fig. 12: normalised throughput, six servers', base6, pilot6));
-  write('fig13-scale-stall.svg', stallFigure('Fig. 13: write-stall duration, six servers', base6, pilot6));
+  if (runs('scale')) {
+    o.print(`# scale: six nodes (two per tier), ${o.seconds}s per mode`);
+    const [base6, pilot6] = await baselineVsPilot('scale', clusterParams(SIX, o.seconds, 17, o.rate, o.mergeMBps));
+    write('fig12-scale-throughput.svg', throughputFigure('Fig. 12: normalised throughput, six servers', base6, pilot6));
+    write('fig13-scale-stall.svg', stallFigure('Fig. 13: write-stall duration, six servers', base6, pilot6));
+  }
 
   const machine = { nproc: availableParallelism(), node: process.version, loadavg: loadavg().map((x) => Math.round(x * 10) / 10) };
   writeFileSync(join(o.outDir, 'results.json'), JSON.stringify({ machine, tiers: 'emulated', lines }, null, 1));
@@ -292,7 +306,13 @@ export async function main(args: string[]): Promise<void> {
   const outDir = join(new URL('../../', import.meta.url).pathname, 'results', 'edgepilot', stamp);
   const rateArg = args.find((a) => a.startsWith('--rate='));
   const rate = rateArg !== undefined ? Number(rateArg.slice('--rate='.length)) : undefined;
-  const { files } = await runEdgepilotBench({ quick, seconds, outDir, print: (l) => console.log(l), ...(rate !== undefined ? { rate } : {}) });
+  const mbpsArg = args.find((a) => a.startsWith('--merge-mbps='));
+  const mergeMBps = mbpsArg !== undefined ? Number(mbpsArg.slice('--merge-mbps='.length)) : undefined;
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = onlyArg?.slice('--only='.length).split(',') as Experiment[] | undefined;
+  const bad = only?.find((e) => !EXPERIMENTS.includes(e));
+  if (bad !== undefined) throw new Error(`--only: unknown experiment "${bad}" (${EXPERIMENTS.join(', ')})`);
+  const { files } = await runEdgepilotBench({ quick, seconds, outDir, print: (l) => console.log(l), ...(rate !== undefined ? { rate } : {}), ...(only ? { only } : {}), ...(mergeMBps !== undefined ? { mergeMBps } : {}) });
   console.log(`figures: ${files.map((f) => join(outDir, f)).join(' ')}`);
   process.exit(0);
 }
