@@ -11,6 +11,8 @@ export const RECORD_HEADER_BYTES = 13;
 export const enum RecordType {
   WriteBatch = 1,
   VersionEdit = 2,
+  /** One save of the Raft log store's WAL (storage/raft-log/FORMAT.md). */
+  RaftLog = 3,
 }
 
 /** Writes the header for a payload already placed at `buf[pos + 13 ..]`. */

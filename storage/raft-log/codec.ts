@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { CorruptionError } from '../../runtime/errors.js';
 import type { Entry, HardState, Snapshot } from '../../actors/raft/types.js';
+import { RECORD_HEADER_BYTES, RecordType, sealRecord } from '../log-format.js';
 
 /** Byte layouts of FORMAT.md. Each record is `crc32 | body`. */
 
@@ -109,4 +110,93 @@ export function decodeSnapshot(rec: Uint8Array): Snapshot {
   const learners: number[] = [];
   for (let i = 0; i < nl; i++, at += 8) learners.push(body.readDoubleLE(at));
   return { meta: { index, term, confState: { voters, learners } }, data: new Uint8Array(body.subarray(at)) };
+}
+
+export function encodeWalSeq(seq: number): Buffer {
+  const body = Buffer.allocUnsafe(8);
+  body.writeDoubleLE(seq, 0);
+  return seal(body);
+}
+
+export function decodeWalSeq(rec: Uint8Array): number {
+  const body = open('raft WAL checkpoint sequence', rec);
+  if (body.byteLength !== 8) throw new CorruptionError(`raft WAL checkpoint sequence: ${body.byteLength} bytes, expected 8`);
+  return body.readDoubleLE(0);
+}
+
+/** What one WAL record holds: one save (FORMAT.md, "WAL record payload"). */
+export interface WalRecord {
+  readonly seq: number;
+  readonly hardState?: HardState;
+  readonly entries: readonly Entry[];
+}
+
+const WAL_HAS_HARD_STATE = 1;
+const WAL_ENTRY_HEAD = 8 + 8 + 1 + 4;
+
+/** The whole framed record (log-format.ts header + payload), ready to append. */
+export function encodeWalRecord(seq: number, hardState: HardState | undefined, entries: readonly Entry[]): Buffer {
+  let payload = 8 + 1 + (hardState ? 24 : 0) + 4;
+  for (const e of entries) payload += WAL_ENTRY_HEAD + e.data.byteLength;
+  const buf = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload);
+  let at = RECORD_HEADER_BYTES;
+  at = buf.writeDoubleLE(seq, at);
+  at = buf.writeUInt8(hardState ? WAL_HAS_HARD_STATE : 0, at);
+  if (hardState) {
+    at = buf.writeDoubleLE(hardState.term, at);
+    at = buf.writeDoubleLE(hardState.vote, at);
+    at = buf.writeDoubleLE(hardState.commit, at);
+  }
+  at = buf.writeUInt32LE(entries.length, at);
+  for (const e of entries) {
+    at = buf.writeDoubleLE(e.index, at);
+    at = buf.writeDoubleLE(e.term, at);
+    at = buf.writeUInt8(e.type === 'confChange' ? 1 : 0, at);
+    at = buf.writeUInt32LE(e.data.byteLength, at);
+    buf.set(e.data, at);
+    at += e.data.byteLength;
+  }
+  sealRecord(buf, 0, RecordType.RaftLog, payload);
+  return buf;
+}
+
+/** Decodes a payload whose framing checksum already matched; `where` names it in errors. */
+export function decodeWalRecord(payload: Buffer, where: string): WalRecord {
+  const fail = (why: string): never => {
+    throw new CorruptionError(`${where}: ${why}`);
+  };
+  const need = (n: number, at: number): void => {
+    if (at + n > payload.byteLength) fail(`record truncated at payload byte ${at}`);
+  };
+  need(9, 0);
+  const seq = payload.readDoubleLE(0);
+  const flags = payload.readUInt8(8);
+  if ((flags & ~WAL_HAS_HARD_STATE) !== 0) fail(`unknown flags ${flags}`);
+  let at = 9;
+  let hardState: HardState | undefined;
+  if (flags & WAL_HAS_HARD_STATE) {
+    need(24, at);
+    hardState = { term: payload.readDoubleLE(at), vote: payload.readDoubleLE(at + 8), commit: payload.readDoubleLE(at + 16) };
+    at += 24;
+  }
+  need(4, at);
+  const count = payload.readUInt32LE(at);
+  at += 4;
+  const entries: Entry[] = [];
+  for (let i = 0; i < count; i++) {
+    need(WAL_ENTRY_HEAD, at);
+    const index = payload.readDoubleLE(at);
+    const term = payload.readDoubleLE(at + 8);
+    const type = payload.readUInt8(at + 16);
+    const len = payload.readUInt32LE(at + 17);
+    at += WAL_ENTRY_HEAD;
+    need(len, at);
+    if (type > 1) fail(`entry ${index}: unknown type ${type}`);
+    if (i > 0 && index !== entries[i - 1]!.index + 1) fail(`entry ${index} does not follow ${entries[i - 1]!.index}`);
+    // Copy: the file image the payload lives in is dropped after recovery.
+    entries.push({ index, term, type: type === 1 ? 'confChange' : 'normal', data: new Uint8Array(payload.subarray(at, at + len)) });
+    at += len;
+  }
+  if (at !== payload.byteLength) fail(`${payload.byteLength - at} trailing bytes`);
+  return { seq, ...(hardState ? { hardState } : {}), entries };
 }

@@ -40,27 +40,6 @@ describe('LmdbLogStore', () => {
     };
   });
 
-  it('writes the entries of one save in one transaction (group commit)', async () => {
-    const path = tempDir();
-    const store = LmdbLogStore.open({ path });
-    open_.push(store);
-    const ents = Array.from({ length: 500 }, (_, i) => ent(i + 1, 1));
-    await store.save({ entries: ents, hardState: { term: 1, vote: 1, commit: 0 } });
-    // lmdb counts write transactions in the environment's last txn id.
-    const env = open({ path, readOnly: true });
-    try {
-      const txnBefore = env.getStats() as { lastTxnId?: number };
-      await store.save({ entries: Array.from({ length: 300 }, (_, i) => ent(501 + i, 1)) });
-      env.resetReadTxn();
-      const txnAfter = env.getStats() as { lastTxnId?: number };
-      expect(typeof txnBefore.lastTxnId).toBe('number');
-      expect(txnAfter.lastTxnId! - txnBefore.lastTxnId!).toBe(1);
-    } finally {
-      await env.close();
-    }
-    expect(store.lastIndex()).toBe(800);
-  });
-
   it('detects a corrupted entry', async () => {
     const path = tempDir();
     const store = LmdbLogStore.open({ path });
