@@ -40,6 +40,12 @@ export const RAFT_LOG_DEFAULTS = {
   checkpointBytes: 1 << 20,
   /** WAL records since the last checkpoint (saves of a hard state alone grow the WAL but not the tail). */
   checkpointRecords: 8192,
+  /**
+   * Entries per lmdb transaction of a checkpoint: the event loop runs saves
+   * and messages between two transactions instead of pausing for the whole
+   * tail. Only the last transaction records the WAL position (see writeCapture).
+   */
+  checkpointChunkEntries: 512,
 };
 
 export interface LmdbLogStoreOptions {
@@ -54,6 +60,8 @@ export interface LmdbLogStoreOptions {
   readonly checkpointBytes?: number;
   /** Overrides RAFT_LOG_DEFAULTS.checkpointRecords (tests, tuning). */
   readonly checkpointRecords?: number;
+  /** Overrides RAFT_LOG_DEFAULTS.checkpointChunkEntries (tests, tuning). */
+  readonly checkpointChunkEntries?: number;
   /** Tests: awaited once a checkpoint is durable in lmdb, before the tail and the WAL segments it covers are dropped. */
   readonly beforeCheckpointDrop?: () => Promise<void>;
 }
@@ -87,6 +95,7 @@ export class LmdbLogStore implements LogStore {
   private readonly noSync: boolean;
   private readonly checkpointBytes: number;
   private readonly checkpointRecords: number;
+  private readonly checkpointChunkEntries: number;
   private readonly beforeCheckpointDrop: (() => Promise<void>) | undefined;
   private first: number;
   private last: number;
@@ -129,6 +138,7 @@ export class LmdbLogStore implements LogStore {
     this.noSync = options.unsafeNoSync === true;
     this.checkpointBytes = options.checkpointBytes ?? RAFT_LOG_DEFAULTS.checkpointBytes;
     this.checkpointRecords = options.checkpointRecords ?? RAFT_LOG_DEFAULTS.checkpointRecords;
+    this.checkpointChunkEntries = Math.max(1, options.checkpointChunkEntries ?? RAFT_LOG_DEFAULTS.checkpointChunkEntries);
     this.beforeCheckpointDrop = options.beforeCheckpointDrop;
     this.env = open({ path: options.path, noSync: this.noSync });
     this.entriesDb = this.env.openDB<Buffer, number>({ name: 'entries', encoding: 'binary' });
@@ -379,9 +389,23 @@ export class LmdbLogStore implements LogStore {
     return { seq: this.nextSeq - 1, lo: this.tailLo, entries: this.tail.slice(), last: this.last, hardState: this.hs };
   }
 
-  /** Puts a capture into the current lmdb write transaction (entries below `minIndex` are skipped). */
-  private writeCapture(cap: Capture, minIndex = 0): void {
-    for (const e of cap.entries) if (e.index >= minIndex) this.entriesDb.putSync(e.index, encodeEntry(e));
+  /**
+   * Puts a capture into the current lmdb write transaction: its entries from
+   * `fromPos` on, except those below `minIndex`, then the WAL position.
+   *
+   * runCheckpoint writes the entries before `fromPos` in earlier transactions.
+   * Should it stop between them (a crash), lmdb still names the previous WAL
+   * position, and each entry written early lies at an index some newer WAL
+   * record wrote (the tail holds only such entries), so after replay it is
+   * shadowed by the tail or beyond the last index: never served, and the next
+   * checkpoint overwrites or deletes it. Live readers never read lmdb at those
+   * indexes either: they are at or above the tail's start until the drop.
+   */
+  private writeCapture(cap: Capture, minIndex = 0, fromPos = 0): void {
+    for (let i = fromPos; i < cap.entries.length; i++) {
+      const e = cap.entries[i]!;
+      if (e.index >= minIndex) this.entriesDb.putSync(e.index, encodeEntry(e));
+    }
     // Entries beyond the last index are left from before a conflict truncation.
     for (const k of this.entriesDb.getKeys({ start: cap.last + 1 })) this.entriesDb.removeSync(k);
     this.metaDb.putSync('hardState', encodeHardState(cap.hardState));
@@ -390,7 +414,15 @@ export class LmdbLogStore implements LogStore {
 
   private async runCheckpoint(cap: Capture): Promise<void> {
     try {
-      await this.env.transaction(() => this.writeCapture(cap));
+      const chunk = this.checkpointChunkEntries;
+      let pos = 0;
+      for (; cap.entries.length - pos > chunk; pos += chunk) {
+        const from = pos;
+        await this.env.transaction(() => {
+          for (let i = from; i < from + chunk; i++) this.entriesDb.putSync(cap.entries[i]!.index, encodeEntry(cap.entries[i]!));
+        });
+      }
+      await this.env.transaction(() => this.writeCapture(cap, 0, pos));
       await this.env.flushed;
       await this.beforeCheckpointDrop?.();
       // Drop the captured entries still current; a save since the capture may
