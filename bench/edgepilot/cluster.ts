@@ -11,9 +11,7 @@ import { MemoryFileSystem } from '../../storage/fs-memory.js';
 import { PoolJobRunner, STORAGE_POOL_TASKS } from '../../storage/job-runner.js';
 import type { StallCause } from '../../storage/write-controller.js';
 import { makeKey, ValueSource } from '../lsm/workload.js';
-
-/** RocksDB's rate limiter refill period (100 ms): the most a stalled writer can catch up. */
-const RATE_LIMIT_REFILL_MS = 100;
+import { WritePacer } from './write-pacer.js';
 
 export type Mode = 'baseline' | 'edgepilot';
 
@@ -147,18 +145,10 @@ export async function runCluster(mode: Mode, p: ClusterParams, onEnd?: (nodes: P
     const r = new SeededRandom(p.seed + i);
     const values = new ValueSource(p.valueSize, p.seed + 100 + i);
     const e = engines[i]!;
-    // The rate limit as db_bench's (RocksDB's GenericRateLimiter): writes are
-    // paced at the rate, and a writer that fell behind (a stall) may catch up
-    // at most one refill period's worth; the rest of the lost time stays lost.
-    let start = performance.now();
-    let issued = 0;
+    const pacer = new WritePacer(p.writeRateOpsPerSec, performance.now());
     while (!stop) {
-      if (p.writeRateOpsPerSec > 0) {
-        const aheadMs = (issued * 1000) / p.writeRateOpsPerSec - (performance.now() - start);
-        if (aheadMs > 1) await new Promise((res) => setTimeout(res, aheadMs));
-        else if (aheadMs < -RATE_LIMIT_REFILL_MS) start += -aheadMs - RATE_LIMIT_REFILL_MS;
-      }
-      issued += p.inflight;
+      const waitMs = pacer.next(p.inflight, performance.now());
+      if (waitMs > 0) await new Promise((res) => setTimeout(res, waitMs));
       const ps: Promise<void>[] = [];
       for (let j = 0; j < p.inflight; j++) ps.push(e.put('local', makeKey(r.int(p.num), p.keySize), values.next()));
       await Promise.all(ps);
