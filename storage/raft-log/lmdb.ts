@@ -158,15 +158,21 @@ export class LmdbLogStore implements LogStore {
     this.last = last;
 
     this.walDir = join(options.path, 'wal');
-    if (mkdirSync(this.walDir, { recursive: true }) !== undefined && !this.noSync) fsyncDirSync(dirname(this.walDir));
-    const { segments, nextSeq } = this.replay(walSeq);
-    this.segments = segments;
-    this.nextSeq = nextSeq;
-    // Appends go to a new segment, or to an empty one already named for the next record.
-    const tip = segments[segments.length - 1];
-    this.wal = SegmentFile.openSync(this.walDir, nextSeq, this.noSync);
-    if (tip === undefined || tip.seq !== nextSeq) segments.push(this.wal.ref);
-    while (segments.length > 1 && segments[1]!.seq <= walSeq + 1) unlinkSync(segments.shift()!.path);
+    try {
+      if (mkdirSync(this.walDir, { recursive: true }) !== undefined && !this.noSync) fsyncDirSync(dirname(this.walDir));
+      const { segments, nextSeq } = this.replay(walSeq);
+      this.segments = segments;
+      this.nextSeq = nextSeq;
+      // Appends go to a new segment, or to an empty one already named for the next record.
+      const tip = segments[segments.length - 1];
+      this.wal = SegmentFile.openSync(this.walDir, nextSeq, this.noSync);
+      if (tip === undefined || tip.seq !== nextSeq) segments.push(this.wal.ref);
+      while (segments.length > 1 && segments[1]!.seq <= walSeq + 1) unlinkSync(segments.shift()!.path);
+    } catch (e) {
+      // A corrupt WAL: nothing is served, and the environment does not stay open behind the error.
+      this.env.close().catch(() => undefined);
+      throw e;
+    }
   }
 
   /**
@@ -453,7 +459,8 @@ export class LmdbLogStore implements LogStore {
   private async dropSegments(seq: number): Promise<void> {
     while (this.segments.length > 1 && this.segments[1]!.seq <= seq + 1) {
       const seg = this.segments.shift()!;
-      await unlink(seg.path);
+      // A segment left behind is harmless: recovery skips and deletes it (lmdb covers its records).
+      await unlink(seg.path).catch(() => undefined);
     }
   }
 
