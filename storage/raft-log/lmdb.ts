@@ -264,7 +264,7 @@ export class LmdbLogStore implements LogStore {
     return this.serial(async () => {
       if (this.failed) throw this.failed;
       const s = batch.snapshot;
-        if (s !== undefined && s.meta.index > this.snap.meta.index) {
+      if (s !== undefined && s.meta.index > this.snap.meta.index) {
         this.exclusive = true;
         try {
           await this.checkpointing;
