@@ -76,10 +76,13 @@ describe('EdgePilot actors (simulated federation)', () => {
     expect((first as RemotePlacement).timeoutMs).toBeGreaterThan((first as RemotePlacement).predictedMs!);
     // The high node never offloads to weaker ones (Diff < 0).
     expect(where(await placeFrom(sim, nodes.get('high')!, 8 * MB))).toBe('local');
-    nodes.get('high')!.cpu.setLoadThreads(6); // one free core left: not enough (Algorithm 2, line 2)
+    nodes.get('high')!.cpu.setLoadThreads(6); // one free core left: behind a node with more (Algorithm 2, lines 2–4)
     await sim.runFor(1_000);
     expect(where(await placeFrom(sim, low, 8 * MB))).toBe('medium');
-    nodes.get('medium')!.cpu.setLoadThreads(5);
+    nodes.get('medium')!.cpu.setLoadThreads(5); // none left there: high's last core is the only candidate
+    await sim.runFor(1_000);
+    expect(where(await placeFrom(sim, low, 8 * MB))).toBe('high');
+    nodes.get('high')!.cpu.setLoadThreads(7); // no free core anywhere
     await sim.runFor(1_000);
     expect(where(await placeFrom(sim, low, 8 * MB))).toBe('local');
     nodes.get('high')!.cpu.setLoadThreads(0);
@@ -93,9 +96,10 @@ describe('EdgePilot actors (simulated federation)', () => {
     await sim.runFor(1_500);
     const low = nodes.get('low')!;
     const targets: string[] = [];
-    // high has 7 free cores: 6 offloads leave it > 1, then it drops out, then medium (5 free) takes 4.
-    for (let i = 0; i < 12; i++) targets.push(where(await placeFrom(sim, low, 8 * MB)));
-    expect(targets).toEqual([...Array(6).fill('high'), ...Array(4).fill('medium'), 'local', 'local']);
+    // high has 7 free cores: 6 offloads leave it one, and a node with one free core sorts behind
+    // medium (5 free), which takes 4; then both have one left and each takes one more; then none is left.
+    for (let i = 0; i < 14; i++) targets.push(where(await placeFrom(sim, low, 8 * MB)));
+    expect(targets).toEqual([...Array(6).fill('high'), ...Array(4).fill('medium'), 'high', 'medium', 'local', 'local']);
   });
 
   it('master loss: a node that cannot reach the master asks the next scheduler, which takes over; nothing blocks', async () => {

@@ -37,9 +37,12 @@ describe('Algorithm 2 ordering', () => {
     q.update(status('low', 2, 100, 10));
     expect(q.best('medium')?.node).toBe('high');
     expect(q.best('high')?.node).toBe('medium');
-    q.update(status('high', 1, 100, 50)); // co-located load took its cores
+    q.update(status('high', 1, 100, 50)); // co-located load took its cores but one
     expect(q.best('low')?.node).toBe('medium');
     q.update(status('medium', 0, 100, 30));
+    // One free core is the last resort (it sorts behind more free cores), none is no candidate.
+    expect(q.best('low')?.node).toBe('high');
+    q.update(status('high', 0.5, 100, 50));
     expect(q.best('low')).toBeUndefined();
   });
 });

@@ -22,7 +22,14 @@ export function compareServerStatus(a: ServerStatus, b: ServerStatus): number {
   return b.availableCores - a.availableCores;
 }
 
-/** Can this node take an offloaded merge without overloading (Algorithm 2, lines 2–8)? */
+/**
+ * Can this node take an offloaded merge without overloading? The paper's
+ * text for Algorithm 2: "it checks if there is at least one available core"
+ * (a merge takes one; the write path's core is already not counted as
+ * available) and spare bandwidth. A node with exactly one free core still
+ * sorts behind those with more (lines 2–4); the target admits on the same
+ * rule (`admitRemote`: at least one free core after what it already holds).
+ */
 export function canTakeOffload(s: ServerStatus): boolean {
-  return s.availableCores > 1 && s.availableBandwidthMBps > 0;
+  return s.availableCores >= 1 && s.availableBandwidthMBps > 0;
 }
