@@ -6,13 +6,25 @@ import type { CompactionJobInput, CompactionJobOutput } from '../../storage/comp
 import { bufferSource, SSTableReader } from '../../storage/sstable-reader.js';
 import type { CompactionReply, CompactionRequest, TransferFile } from './messages.js';
 
-/** Chunked transfer settings (see actors/pilot/defaults.ts for the defaults and their reasons). */
+/** Chunked transfer settings (see actors/compaction/defaults.ts for the defaults and their reasons). */
 export interface TransferSettings {
   /** Largest piece of table data in one message. */
   chunkBytes: number;
   /** Chunks sent (or fetched) and not yet acknowledged, at most. */
   window: number;
-  /** A chunk, offer or fetch not answered in this time fails the attempt (a dead or wedged target), within the overall deadline. */
+  /** An offer, chunk or fetch not answered in this time is sent again (the message or its answer was lost). */
+  attemptTimeoutMs: number;
+  /**
+   * Times an offer, chunk or fetch is sent again before the attempt fails (the
+   * caller redoes the merge locally); also the consecutive unanswered `merge`
+   * messages tolerated while the owner waits for the merge.
+   */
+  retries: number;
+  /**
+   * Longest an offer, chunk or fetch may go unanswered, re-sends included: a
+   * cap on `(retries + 1) × attemptTimeoutMs` (a dead or wedged target), within
+   * the overall deadline; also the target's time-to-live margin past it.
+   */
   chunkTimeoutMs: number;
 }
 
@@ -106,6 +118,10 @@ export interface OffloadRequest {
   networkDelayMs?: ((bytes: number) => number) | undefined;
   onSent?: (bytes: number) => void;
   onFetched?: (bytes: number) => void;
+  /** A message sent again: its earlier send went unanswered, or it overtook a lost offer. */
+  onRetry?: () => void;
+  /** A `merge` sent again to a target that answered it was merging (to pick up a result whose answer may be lost). */
+  onPoll?: () => void;
 }
 
 export interface OffloadResult {
@@ -115,11 +131,24 @@ export interface OffloadResult {
   outputBytes: number;
 }
 
+type Merged = Extract<CompactionReply, { type: 'merged' }>;
+
+/** One `merge` message sent, and what it was answered. */
+interface MergeSend {
+  at: number;
+  /** 'first': the request; 'resend': after it met no job (it overtook a lost offer); 'probe': sent after the last went `attemptTimeoutMs` without the result. */
+  kind: 'first' | 'resend' | 'probe';
+  /** Sent before the owner knew the offer accepted: an UNKNOWN_JOB answer may mean the offer was lost. */
+  beforeOffer: boolean;
+  answer?: 'merging' | 'merged' | 'stale';
+}
+
 /**
  * The owner's side of a remote merge: offer, stream the inputs in acknowledged
- * chunks, ask for the merge, pull the outputs in chunks, verify them. Throws on
- * any failure (the caller redoes the merge locally and releases the job);
- * installs nothing itself.
+ * chunks, ask for the merge, pull the outputs in chunks, verify them. A lost
+ * message (or answer) is sent again: see `TransferSettings` and messages.ts.
+ * Throws on any failure that re-sending does not cure (the caller redoes the
+ * merge locally and releases the job); installs nothing itself.
  */
 export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> {
   const { clock, settings } = o;
@@ -128,10 +157,28 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
     if (left <= 0) throw new AskTimeoutError(`${o.targetNode} (${what})`, 0);
     return Math.max(1, Math.min(cap, left));
   };
-  const ask = async (m: CompactionRequest, what: string, cap: number): Promise<Extract<CompactionReply, { ok: true }>> => {
-    const r = await o.target.ask<CompactionReply>(m, { timeoutMs: remaining(what, cap) });
-    if (!r.ok) raise(r);
-    return r;
+  /**
+   * Sends `m` until it is answered: each send waits `attemptTimeoutMs`, and
+   * an unanswered one is sent again, at most `retries` times, all within
+   * `chunkTimeoutMs` of the first send and the deadline. The target answers
+   * a repeated offer, chunk or fetch as it did the first (idempotent by job,
+   * file or table, offset). Returns the answer, errors included.
+   */
+  const request = async (m: CompactionRequest, what: string): Promise<CompactionReply> => {
+    const first = clock.now();
+    for (let send = 0; ; send++) {
+      const budget = settings.chunkTimeoutMs - (clock.now() - first);
+      if (send > 0 && (send > settings.retries || budget <= 0)) {
+        throw new AskTimeoutError(`${o.targetNode} (${what}, ${send} sends unanswered)`, clock.now() - first);
+      }
+      const timeoutMs = remaining(what, Math.min(settings.attemptTimeoutMs, budget));
+      if (send > 0) o.onRetry?.();
+      try {
+        return await o.target.ask<CompactionReply>(m, { timeoutMs });
+      } catch (e) {
+        if (!(e instanceof AskTimeoutError)) throw e;
+      }
+    }
   };
   let inputBytes = 0;
   for (const b of o.input.inputs) inputBytes += b.byteLength;
@@ -140,41 +187,136 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
   await sleep(clock, o.networkDelayMs?.(inputBytes) ?? 0);
 
   // The offer, the input chunks (at most `window` unacknowledged) and the merge request go out
-  // without waiting for one another: messages from one node to another arrive in order, so the
-  // target sees the offer before the chunks and every chunk before the merge (were it otherwise, it
-  // would answer an error and the merge would be redone here). A refused offer makes the chunks
-  // already sent stale (answered UNKNOWN_JOB, dropped). Round trips: one for the inputs and the merge.
-  const offerP = ask(
+  // without waiting for one another: messages from one node to another arrive in order, so without
+  // loss the target sees the offer before the chunks and every chunk before the merge. Round trips:
+  // one for the inputs and the merge. With loss: a chunk (or the merge) that overtook a lost offer is
+  // answered UNKNOWN_JOB and sent again once the re-sent offer is accepted; a merge that overtook a
+  // lost chunk waits at the target for the re-sent chunk. A refused offer makes the chunks already
+  // sent stale (answered UNKNOWN_JOB, dropped).
+  let offerAccepted = false;
+  const offerP = request(
     { type: 'offer', job: o.job, owner: o.owner, files, params, chunkBytes: settings.chunkBytes, ttlMs: remaining('offer') + settings.chunkTimeoutMs },
     'offer',
-    settings.chunkTimeoutMs,
   ).then((r) => {
+    if (!r.ok) raise(r);
     if (r.type !== 'accepted') throw new EdgeKVError('UNEXPECTED_REPLY', `offer answered ${r.type}`);
+    offerAccepted = true;
   });
-  let mergeP: Promise<Extract<CompactionReply, { ok: true }>> | undefined;
-  const askMerge = (): void => {
-    mergeP = ask({ type: 'merge', job: o.job }, 'merge', Infinity);
-    mergeP.catch(() => undefined); // awaited below unless an earlier step failed
+  offerP.catch(() => undefined); // awaited below
+
+  // The merge: the first request waits at the target for the result (the common case: one answer).
+  // If no result came `attemptTimeoutMs` after it (or after the last chunk was acknowledged), the
+  // owner sends `merge` again: a target already merging answers `merging` at once (it is alive;
+  // the owner keeps waiting and asks again later), one done answers the same result again (its
+  // answer was lost), one that never got the request starts the merge. `retries` consecutive
+  // unanswered `merge` messages fail the attempt; the deadline bounds it all.
+  const mergeSends: MergeSend[] = [];
+  let mergeOutcome: { merged: Merged } | { error: unknown } | undefined;
+  const outcome = () => mergeOutcome; // set by answers, not by this function's flow
+  let wakeMerge: (() => void) | undefined;
+  const settleMerge = (x: { merged: Merged } | { error: unknown }): void => {
+    mergeOutcome ??= x;
+    wakeMerge?.();
   };
+  const sendMerge = (kind: MergeSend['kind']): void => {
+    const s: MergeSend = { at: clock.now(), kind, beforeOffer: !offerAccepted };
+    mergeSends.push(s);
+    let timeoutMs: number;
+    try {
+      timeoutMs = remaining('merge');
+    } catch (e) {
+      settleMerge({ error: e });
+      return;
+    }
+    // Every `merge` waits up to the deadline: the one that started the merge is answered when it is done.
+    o.target.ask<CompactionReply>({ type: 'merge', job: o.job }, { timeoutMs }).then(
+      (r) => {
+        if (r.ok && r.type === 'merged') {
+          s.answer = 'merged';
+          settleMerge({ merged: r });
+        } else if (r.ok && r.type === 'merging') {
+          s.answer = 'merging';
+          wakeMerge?.();
+        } else if (!r.ok && r.code === 'UNKNOWN_JOB' && s.beforeOffer) {
+          s.answer = 'stale';
+          wakeMerge?.();
+        } else {
+          settleMerge({ error: r.ok ? new EdgeKVError('UNEXPECTED_REPLY', `merge answered ${r.type}`) : new EdgeKVError(r.code, r.message) });
+        }
+      },
+      (e: unknown) => settleMerge({ error: e }),
+    );
+  };
+
   const pieces = o.input.inputs.flatMap((b, file) => chunkOffsets(b.byteLength, settings.chunkBytes).map((offset) => ({ file, offset })));
   let issued = 0;
   const chunksP = pipelined(pieces.length, settings.window, async (i) => {
     const { file, offset } = pieces[i]!;
     const src = o.input.inputs[file]!;
     const bytes = src.subarray(offset, Math.min(src.byteLength, offset + settings.chunkBytes));
-    const acked = ask({ type: 'chunk', job: o.job, file, offset, bytes }, 'chunk', settings.chunkTimeoutMs);
-    if (++issued === pieces.length) askMerge();
-    const r = await acked;
-    if (r.type !== 'ack' || r.file !== file || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `chunk answered ${r.type}`);
-    o.onSent?.(bytes.byteLength);
+    const m: CompactionRequest = { type: 'chunk', job: o.job, file, offset, bytes };
+    for (let again = false; ; again = true) {
+      const beforeOffer = !offerAccepted;
+      const acked = request(m, 'chunk');
+      if (!again && ++issued === pieces.length) sendMerge('first');
+      const r = await acked;
+      if (!r.ok && r.code === 'UNKNOWN_JOB' && beforeOffer) {
+        // It overtook a lost (or refused) offer: send it again once the offer is accepted.
+        await offerP;
+        o.onRetry?.();
+        continue;
+      }
+      if (!r.ok) raise(r);
+      if (r.type !== 'ack' || r.file !== file || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `chunk answered ${r.type}`);
+      o.onSent?.(bytes.byteLength);
+      return;
+    }
   });
-  if (pieces.length === 0) askMerge();
-  const [offerDone, chunksDone] = await Promise.allSettled([offerP, chunksP]);
-  // The first failure in protocol order says why (a refusal, not the stale chunks it caused).
-  if (offerDone.status === 'rejected') throw offerDone.reason;
-  if (chunksDone.status === 'rejected') throw chunksDone.reason;
-  const merged = await mergeP!;
-  if (merged.type !== 'merged') throw new EdgeKVError('UNEXPECTED_REPLY', `merge answered ${merged.type}`);
+  if (pieces.length === 0) sendMerge('first');
+  try {
+    const [offerDone, chunksDone] = await Promise.allSettled([offerP, chunksP]);
+    // The first failure in protocol order says why (a refusal, not the stale chunks it caused).
+    if (offerDone.status === 'rejected') throw offerDone.reason;
+    if (chunksDone.status === 'rejected') throw chunksDone.reason;
+    const inputsAt = clock.now();
+    let misses = 0;
+    while (outcome() === undefined) {
+      const last = mergeSends[mergeSends.length - 1]!;
+      if (last.answer === 'stale') {
+        o.onRetry?.(); // the offer is accepted now: the next one cannot be stale
+        sendMerge('resend');
+        continue;
+      }
+      const wait = Math.min(Math.max(last.at, inputsAt) + settings.attemptTimeoutMs, o.deadline) - clock.now();
+      if (wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(resolve, wait);
+          wakeMerge = () => {
+            clock.clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeMerge = undefined;
+        continue;
+      }
+      if (last.answer === undefined && ++misses > settings.retries) {
+        throw new AskTimeoutError(`${o.targetNode} (merge, ${mergeSends.length} sends unanswered)`, clock.now() - mergeSends[0]!.at);
+      }
+      if (last.answer === 'merging') misses = 0;
+      sendMerge('probe');
+    }
+  } finally {
+    // A probe answered `merging` (or still in flight) was a poll; any other re-sent merge went after a lost message.
+    const now = clock.now();
+    for (const s of mergeSends) {
+      if (s.kind !== 'probe') continue;
+      if (s.answer === 'merging' || (s.answer === undefined && now - s.at < settings.attemptTimeoutMs)) o.onPoll?.();
+      else o.onRetry?.();
+    }
+  }
+  const done = outcome()!;
+  if ('error' in done) throw done.error;
+  const merged = done.merged;
 
   // The first output chunk came with the answer; the rest are pulled, at most `window` outstanding.
   const tables: Uint8Array[] = merged.tables.map((t) => (t.length <= settings.chunkBytes ? new Uint8Array(0) : new Uint8Array(t.length)));
@@ -196,7 +338,9 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
   await pipelined(wanted.length, settings.window, async (i) => {
     const { table, offset } = wanted[i]!;
     const length = chunkLength(table, offset);
-    const r = await ask({ type: 'fetch', job: o.job, table, offset, length }, 'fetch', settings.chunkTimeoutMs);
+    // Only the answer to the current send is taken (an earlier send's late answer is dropped): each range is placed once.
+    const r = await request({ type: 'fetch', job: o.job, table, offset, length }, 'fetch');
+    if (!r.ok) raise(r);
     if (r.type !== 'chunk' || r.table !== table || r.offset !== offset) throw new EdgeKVError('UNEXPECTED_REPLY', `fetch answered ${r.type}`);
     place(table, offset, r.bytes, length);
   });

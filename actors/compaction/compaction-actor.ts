@@ -85,7 +85,7 @@ export interface CompactionActorOptions {
   admitRemote?: (pending: number) => boolean;
   /** Bytes held at once for other nodes' jobs (a job reserves twice its input); offers over it are refused. */
   maxHeldForOthersBytes?: number;
-  /** Chunk size, chunks in flight, per-message timeout (defaults: compactionTransferDefaults). */
+  /** Chunk size, chunks in flight, per-send timeout, re-sends, per-message cap (defaults: compactionTransferDefaults). */
   transfer?: Partial<TransferSettings>;
   /** Remote deadline allowance for moving inputs and outputs: bytes per ms of the slowest transfer waited for. */
   minTransferBytesPerMs?: number;
@@ -113,11 +113,23 @@ interface IncomingJob {
   buffers: Uint8Array[];
   /** Chunk indexes received, per file. */
   received: Set<number>[];
+  /** Chunks not received yet (all files). */
+  missing: number;
   reserved: number;
+  ttlMs: number;
   state: 'receiving' | 'merging' | 'ready';
+  /** A `merge` arrived (later ones are answered `merging`, or `result` once there is one). */
+  mergeRequested: boolean;
+  /** Set while that merge waits for chunks still missing (re-sent ones): true once all are in, false if the job is dropped. */
+  inputsComplete?: (complete: boolean) => void;
+  /** The merge's answer, given again to a re-sent `merge` (its first answer may have been lost). */
+  result?: CompactionReply;
   outputs?: Uint8Array[];
   timer: TimerHandle;
 }
+
+/** Ids of jobs dropped here are remembered this long past their time to live at most (a late offer must not re-create one). */
+const MAX_FINISHED_JOBS = 10_000;
 
 let incarnations = 0;
 
@@ -147,12 +159,16 @@ export class CompactionActor implements Actor<CompactionRequest> {
     chunksFetched: 0,
     chunksReceived: 0,
     duplicateChunks: 0,
+    retries: 0,
+    mergePolls: 0,
     staleMessages: 0,
     expiredJobs: 0,
     heldForOthersBytes: 0,
     predictions: [],
   };
   private readonly incoming = new Map<string, IncomingJob>();
+  /** Jobs held here once and dropped (released, expired, corrupt) → clock time until which a late offer for them is stale. */
+  private readonly finished = new Map<string, number>();
   /** Job ids are `<node>#<incarnation>#<n>`: never reused, even by a restarted actor. */
   private readonly incarnation = `${Date.now().toString(36)}.${(++incarnations).toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
   private nextJob = 0;
@@ -162,6 +178,8 @@ export class CompactionActor implements Actor<CompactionRequest> {
     this.transfer = {
       chunkBytes: options.transfer?.chunkBytes ?? compactionTransferDefaults.chunkBytes,
       window: options.transfer?.window ?? compactionTransferDefaults.window,
+      attemptTimeoutMs: options.transfer?.attemptTimeoutMs ?? compactionTransferDefaults.attemptTimeoutMs,
+      retries: options.transfer?.retries ?? compactionTransferDefaults.retries,
       chunkTimeoutMs: options.transfer?.chunkTimeoutMs ?? compactionTransferDefaults.chunkTimeoutMs,
     };
   }
@@ -169,6 +187,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
   postStop(ctx: ActorContext<CompactionRequest>): void {
     for (const job of this.incoming.values()) ctx.clock.clearTimeout(job.timer);
     this.incoming.clear();
+    this.finished.clear();
     this.stats.heldForOthersBytes = 0;
   }
 
@@ -209,7 +228,17 @@ export class CompactionActor implements Actor<CompactionRequest> {
 
   private offer(m: Extract<CompactionRequest, { type: 'offer' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
     const me = this.nodeName(ctx);
-    if (this.incoming.has(m.job)) return { ok: true, type: 'accepted', job: m.job }; // a duplicated offer
+    const held = this.incoming.get(m.job);
+    if (held !== undefined) {
+      // A re-sent offer (its answer was lost, or it was slow): accepted again, nothing reserved twice.
+      if (held.owner !== m.owner) return failure(new EdgeKVError('BAD_REQUEST', `offer ${m.job} from ${m.owner}: the job is ${held.owner}'s`));
+      return { ok: true, type: 'accepted', job: m.job };
+    }
+    if (this.wasFinished(m.job, ctx)) {
+      // A late copy of the offer of a job already released or expired here: it does not come back.
+      this.stats.staleMessages++;
+      return failure(new UnknownJobError(me, m.job));
+    }
     let pending = 0;
     for (const j of this.incoming.values()) if (j.state === 'receiving') pending++;
     if (this.options.admitRemote !== undefined && !this.options.admitRemote(pending)) {
@@ -227,6 +256,8 @@ export class CompactionActor implements Actor<CompactionRequest> {
     if (!(m.chunkBytes > 0) || m.files.some((f) => !Number.isInteger(f.length) || f.length < 0)) {
       return failure(new EdgeKVError('BAD_REQUEST', `offer ${m.job}: bad sizes`));
     }
+    let chunks = 0;
+    for (const f of m.files) chunks += chunkOffsets(f.length, m.chunkBytes).length;
     const job: IncomingJob = {
       id: m.job,
       owner: m.owner,
@@ -235,8 +266,11 @@ export class CompactionActor implements Actor<CompactionRequest> {
       chunkBytes: m.chunkBytes,
       buffers: m.files.map((f) => new Uint8Array(f.length)),
       received: m.files.map(() => new Set<number>()),
+      missing: chunks,
       reserved,
+      ttlMs: Math.max(1, m.ttlMs),
       state: 'receiving',
+      mergeRequested: false,
       // An owner that vanished (or gave up without a release reaching us) does not pin the memory.
       timer: ctx.clock.setTimeout(() => {
         if (this.drop(m.job, ctx)) this.stats.expiredJobs++;
@@ -247,14 +281,28 @@ export class CompactionActor implements Actor<CompactionRequest> {
     return { ok: true, type: 'accepted', job: m.job };
   }
 
-  /** Forgets a held job and frees its reservation; false if it was not held. */
+  /** Forgets a held job and frees its reservation (a merge waiting for its chunks gives up); false if it was not held. */
   private drop(id: string, ctx: ActorContext<CompactionRequest>): boolean {
     const job = this.incoming.get(id);
     if (job === undefined) return false;
     this.incoming.delete(id);
     ctx.clock.clearTimeout(job.timer);
     this.stats.heldForOthersBytes -= job.reserved;
+    job.inputsComplete?.(false);
+    // Remembered for the job's time to live: no message of its owner's attempt is sent after that.
+    const now = ctx.clock.now();
+    for (const [k, until] of this.finished) if (until <= now) this.finished.delete(k);
+    if (this.finished.size >= MAX_FINISHED_JOBS) this.finished.delete(this.finished.keys().next().value!);
+    this.finished.set(id, now + job.ttlMs);
     return true;
+  }
+
+  private wasFinished(id: string, ctx: ActorContext<CompactionRequest>): boolean {
+    const until = this.finished.get(id);
+    if (until === undefined) return false;
+    if (until > ctx.clock.now()) return true;
+    this.finished.delete(id);
+    return false;
   }
 
   private chunk(m: Extract<CompactionRequest, { type: 'chunk' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
@@ -280,6 +328,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
     job.buffers[m.file]!.set(bytes, m.offset);
     job.received[m.file]!.add(index);
     this.stats.chunksReceived++;
+    if (--job.missing === 0) job.inputsComplete?.(true); // a merge that overtook this (re-sent) chunk goes on
     return { ok: true, type: 'ack', job: m.job, file: m.file, offset: m.offset };
   }
 
@@ -290,18 +339,33 @@ export class CompactionActor implements Actor<CompactionRequest> {
       this.stats.staleMessages++;
       throw new UnknownJobError(me, id);
     }
-    if (job.state !== 'receiving') throw new EdgeKVError('BAD_STATE', `job ${id} is already ${job.state}`);
+    // A re-sent merge (the owner heard nothing yet): the same answer again, or `merging` while there is none; never a second merge.
+    if (job.result !== undefined) return job.result;
+    if (job.mergeRequested) return { ok: true, type: 'merging', job: id };
+    job.mergeRequested = true;
+    if (job.missing > 0) {
+      // It overtook chunks that were lost and are being sent again: wait for them (the job's time to live bounds the wait).
+      const complete = await new Promise<boolean>((resolve) => (job.inputsComplete = resolve));
+      job.inputsComplete = undefined;
+      if (!complete || this.incoming.get(id) !== job) throw new UnknownJobError(me, id);
+    }
     for (const [i, f] of job.files.entries()) {
-      const missing = chunkOffsets(f.length, job.chunkBytes).length - job.received[i]!.size;
-      if (missing !== 0 || crcOf(job.buffers[i]!) !== f.crc) {
+      if (crcOf(job.buffers[i]!) !== f.crc) {
         this.drop(id, ctx);
-        throw new EdgeKVError('CORRUPTION', `job ${id}: input ${i} ${missing !== 0 ? `misses ${missing} chunks` : 'failed its CRC'}`);
+        throw new EdgeKVError('CORRUPTION', `job ${id}: input ${i} failed its CRC`);
       }
     }
     job.state = 'merging';
     const input: CompactionJobInput = { ...job.params, inputs: job.buffers };
     job.buffers = []; // the pool may move them away
-    const { output, computeMs, waitMs } = await this.runLocal(input, true);
+    let ran: Awaited<ReturnType<CompactionActor['runLocal']>>;
+    try {
+      ran = await this.runLocal(input, true);
+    } catch (e) {
+      if (this.incoming.get(id) === job) job.result = failure(e); // a re-sent merge hears the same failure
+      throw e;
+    }
+    const { output, computeMs, waitMs } = ran;
     if (this.incoming.get(id) !== job) {
       // Released or expired while merging: the owner has moved on.
       this.stats.staleMessages++;
@@ -310,7 +374,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
     job.state = 'ready';
     job.outputs = output.tables.map((t) => t.bytes);
     this.stats.servedForOthers++;
-    return {
+    job.result = {
       ok: true,
       type: 'merged',
       job: id,
@@ -321,6 +385,7 @@ export class CompactionActor implements Actor<CompactionRequest> {
       ...(waitMs !== undefined ? { waitMs } : {}),
       ...(job.outputs.length > 0 ? { head: job.outputs[0]!.subarray(0, Math.min(job.chunkBytes, job.outputs[0]!.byteLength)) } : {}),
     };
+    return job.result;
   }
 
   private fetch(m: Extract<CompactionRequest, { type: 'fetch' }>, ctx: ActorContext<CompactionRequest>): CompactionReply {
@@ -399,6 +464,8 @@ export class CompactionActor implements Actor<CompactionRequest> {
             this.stats.bytesReceived += bytes;
             this.stats.chunksFetched++;
           },
+          onRetry: () => this.stats.retries++,
+          onPoll: () => this.stats.mergePolls++,
         });
         remote.target.tell({ type: 'release', job });
         const totalMs = clock.now() - t0;

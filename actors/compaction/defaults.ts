@@ -15,7 +15,27 @@ export const compactionTransferDefaults = {
   chunkBytes: 1 * MiB,
   /** Unacknowledged chunks per job (each direction): 4 MiB in flight, enough to keep a LAN link busy, bounded for the target's mailbox and memory. */
   window: 4,
-  /** A target that answers no chunk (or offer, or fetch) for this long is treated as dead, even inside the job's deadline. */
+  /**
+   * An offer, chunk or fetch not answered in 1 s is sent again: links lose
+   * messages (emulated loss, a TCP reconnect drops what was in flight), and
+   * one lost message should not cost the whole remote merge. A 1 MiB chunk
+   * takes ~0.1 s at the 10 MB/s we wait for (`minTransferBytesPerMs`), so an
+   * answer later than 1 s is lost or behind a wedged target, not slow.
+   */
+  attemptTimeoutMs: 1000,
+  /**
+   * Re-sends per message before the attempt fails (and the merge is redone
+   * locally): three, so a link losing 10% of messages fails a given message
+   * (it or its answer lost four times in a row, ~0.2⁴) about once in 600;
+   * also the consecutive unanswered `merge` messages tolerated.
+   */
+  retries: 3,
+  /**
+   * A message unanswered this long, re-sends included, means the target is
+   * dead or wedged, even inside the job's deadline: a cap on
+   * `(retries + 1) × attemptTimeoutMs` (4 s with the defaults). Also the
+   * margin a target keeps a job past the owner's deadline (its time to live).
+   */
   chunkTimeoutMs: 5000,
   /**
    * The remote deadline is the model's (placement) plus the time to move the

@@ -21,12 +21,19 @@ export type OutputTableMeta = TransferFile;
  *     The owner sends 1–3 without waiting for one another (in-order delivery);
  *  2. `chunk` (ask, at most `window` unacknowledged): input bytes (the file's CRC,
  *     checked once it is complete, covers them: one CRC pass per file and side);
- *  3. `merge` (ask): the target checks every file's length and CRC, merges in its
- *     pool, answers the output tables' lengths and CRCs and the first output chunk;
+ *  3. `merge` (ask): once every chunk is in (a merge that overtook lost chunks
+ *     waits for their re-sends), the target checks every file's CRC, merges in
+ *     its pool, answers the output tables' lengths and CRCs and the first output chunk;
  *  4. `fetch` (ask, at most `window` outstanding): the owner pulls output chunks;
  *  5. `release` (tell): the target frees the job (also sent when the owner gives up).
- * A target forgets a job at `release` or when its time to live runs out;
- * messages for a job it does not hold are answered `UNKNOWN_JOB` and change nothing.
+ * Messages may be lost: the owner sends an unanswered offer, chunk or fetch
+ * again (`attemptTimeoutMs`, at most `retries` times), and the target answers
+ * every repeat as the first (by job, file or table, offset; nothing reserved or
+ * written twice). A repeated `merge` is answered `merging` while the merge runs
+ * (or waits for chunks) and with the same `merged` answer once it is done: a
+ * job is merged once. A target forgets a job at `release` or when its time to
+ * live runs out; messages for a job it does not hold (a late offer of one it
+ * dropped included) are answered `UNKNOWN_JOB` and change nothing.
  */
 export type CompactionRequest =
   /** From this node's engine: run a merge wherever placement says, install nothing. */
@@ -71,6 +78,14 @@ export interface CompactionStats {
   chunksReceived: number;
   /** Chunks that arrived twice for a held job (acknowledged, not written again). */
   duplicateChunks: number;
+  /**
+   * Owner side: messages sent again after a send went unanswered for
+   * `attemptTimeoutMs` (offers, chunks, fetches; merges not answered
+   * `merging`) or after one overtook a lost offer (answered UNKNOWN_JOB).
+   */
+  retries: number;
+  /** Owner side: `merge` sent again to a target that answered it is still merging (to pick up a result whose answer may be lost). */
+  mergePolls: number;
   /** Messages for jobs this node does not hold (released, expired, never offered): answered UNKNOWN_JOB, ignored. */
   staleMessages: number;
   /** Jobs dropped because their owner neither fetched nor released them in time. */
@@ -94,6 +109,8 @@ export type CompactionReply =
     }
   | { ok: true; type: 'accepted'; job: string }
   | { ok: true; type: 'ack'; job: string; file: number; offset: number }
+  /** A repeated `merge` for a job whose merge is running or waiting for chunks: alive, ask again later. */
+  | { ok: true; type: 'merging'; job: string }
   | {
       ok: true;
       type: 'merged';
