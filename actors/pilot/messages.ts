@@ -32,6 +32,9 @@ export interface SchedulerView {
   scheduler: string;
   /** Live nodes, best first (Algorithm 2). */
   queue: ServerStatus[];
-  /** Answers given; `noCandidate`: local because no node could take an offload. */
-  decisions: { local: number; offload: number; noCandidate: number };
+  /**
+   * Answers given; `noCandidate`: local because no node could take an offload;
+   * `pastHead`: offloads to a candidate behind the queue's head (the head would not have beaten local).
+   */
+  decisions: { local: number; offload: number; noCandidate: number; pastHead: number };
 }

@@ -79,6 +79,10 @@ describe('EdgePilot actors (simulated federation)', () => {
     nodes.get('high')!.cpu.setLoadThreads(6); // one free core left: behind a node with more (Algorithm 2, lines 2–4)
     await sim.runFor(1_000);
     expect(where(await placeFrom(sim, low, 8 * MB))).toBe('medium');
+    // For medium the head of the queue is now low, slower than itself: the next candidate, high's last core, wins.
+    expect(where(await placeFrom(sim, nodes.get('medium')!, 8 * MB))).toBe('high');
+    nodes.get('high')!.cpu.setLoadThreads(6); // the report after that offload resets the reservation
+    await sim.runFor(1_000);
     nodes.get('medium')!.cpu.setLoadThreads(5); // none left there: high's last core is the only candidate
     await sim.runFor(1_000);
     expect(where(await placeFrom(sim, low, 8 * MB))).toBe('high');

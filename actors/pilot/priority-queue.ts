@@ -31,4 +31,9 @@ export class ResourceQueue {
   best(requester: string): ServerStatus | undefined {
     return this.order.find((s) => s.node !== requester && canTakeOffload(s));
   }
+
+  /** Every node other than `requester` that can take an offload now, best first. */
+  candidates(requester: string): ServerStatus[] {
+    return this.order.filter((s) => s.node !== requester && canTakeOffload(s));
+  }
 }

@@ -1,6 +1,6 @@
 import type { Actor, ActorContext, Props } from '../../runtime/index.js';
 import { pilotDefaults } from './defaults.js';
-import { EdgeCode } from './edgecode.js';
+import { EdgeCode, type OffloadDecision } from './edgecode.js';
 import type { NodeReport, PlaceReply, SchedulerMessage, SchedulerView } from './messages.js';
 import { ResourceQueue } from './priority-queue.js';
 import type { ServerStatus } from './server-status.js';
@@ -27,7 +27,7 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
   private readonly reported = new Map<string, ServerStatus>();
   /** Offloads sent to a node after its last report, until their predicted end. */
   private readonly reservations = new Map<string, number[]>();
-  private readonly decisions = { local: 0, offload: 0, noCandidate: 0 };
+  private readonly decisions = { local: 0, offload: 0, noCandidate: 0, pastHead: 0 };
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -76,28 +76,40 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     }
   }
 
-  /** The Scheduler's steps (3)–(5): best candidate from the queue, EDGECODE against the requester, answer. */
+  /**
+   * The Scheduler's steps (3)–(5): candidates from the queue, EDGECODE against
+   * the requester, answer. The paper asks EDGECODE about the head of the queue
+   * only; here, when the head would not beat local, the next candidates are
+   * asked in queue order. Algorithm 2 puts a node with one free core behind
+   * every node with more, so without this a fast node's last core lost to a
+   * slower head (e.g. the medium node's merge, with high down to one free
+   * core and low at the head) and the merge ran locally, slower than on it.
+   */
   place(owner: string, sizeBytes: number, nowMs: number): PlaceReply {
     this.expire(nowMs);
     this.applyReservations(nowMs);
-    const best = this.queue.best(owner);
-    if (best === undefined) {
+    const candidates = this.queue.candidates(owner);
+    if (candidates.length === 0) {
       this.decisions.local++;
       this.decisions.noCandidate++;
       return { type: 'placement', target: 'local', scheduler: this.options.node };
     }
-    const decision = this.code.decide(owner, best, sizeBytes);
-    if (!decision.offload) {
-      this.decisions.local++;
-      return { type: 'placement', target: 'local', scheduler: this.options.node, decision };
+    let headDecision: OffloadDecision | undefined;
+    for (const c of candidates) {
+      const decision = this.code.decide(owner, c, sizeBytes);
+      headDecision ??= decision;
+      if (!decision.offload) continue;
+      this.decisions.offload++;
+      if (c !== candidates[0]) this.decisions.pastHead++;
+      // Reserve a core until the target's next report or the job's predicted end, so a burst does not pile onto one node.
+      const untils = this.reservations.get(c.node) ?? [];
+      untils.push(nowMs + decision.offloadMs);
+      this.reservations.set(c.node, untils);
+      this.queue.update({ ...c, availableCores: c.availableCores - 1 });
+      return { type: 'placement', target: c.node, scheduler: this.options.node, decision };
     }
-    this.decisions.offload++;
-    // Reserve a core until the target's next report or the job's predicted end, so a burst does not pile onto one node.
-    const untils = this.reservations.get(best.node) ?? [];
-    untils.push(nowMs + decision.offloadMs);
-    this.reservations.set(best.node, untils);
-    this.queue.update({ ...best, availableCores: best.availableCores - 1 });
-    return { type: 'placement', target: best.node, scheduler: this.options.node, decision };
+    this.decisions.local++;
+    return { type: 'placement', target: 'local', scheduler: this.options.node, decision: headDecision! };
   }
 
   private expire(nowMs: number): void {
