@@ -21,9 +21,10 @@ export interface TransferSettings {
    */
   retries: number;
   /**
-   * Longest an offer, chunk or fetch may go unanswered, re-sends included: a
-   * cap on `(retries + 1) × attemptTimeoutMs` (a dead or wedged target), within
-   * the overall deadline; also the target's time-to-live margin past it.
+   * Longest an offer, chunk or fetch may go unanswered, re-sends included (a
+   * dead or wedged target), within the overall deadline: it is sent at most
+   * `⌊chunkTimeoutMs / attemptTimeoutMs⌋` times (and at least once, waiting
+   * at most `chunkTimeoutMs`). Also the target's time-to-live margin past the deadline.
    */
   chunkTimeoutMs: number;
 }
@@ -159,19 +160,19 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
   };
   /**
    * Sends `m` until it is answered: each send waits `attemptTimeoutMs`, and
-   * an unanswered one is sent again, at most `retries` times, all within
-   * `chunkTimeoutMs` of the first send and the deadline. The target answers
-   * a repeated offer, chunk or fetch as it did the first (idempotent by job,
-   * file or table, offset). Returns the answer, errors included.
+   * an unanswered one is sent again, at most `retries` times and only as
+   * many times as fit in `chunkTimeoutMs` (at least one send, waiting at most
+   * `chunkTimeoutMs`), all within the deadline. The target answers a repeated
+   * offer, chunk or fetch as it did the first (idempotent by job, file or
+   * table, offset). Returns the answer, errors included.
    */
+  const perSendMs = Math.min(settings.attemptTimeoutMs, settings.chunkTimeoutMs);
+  const sendsPerMessage = Math.max(1, Math.min(settings.retries + 1, Math.floor(settings.chunkTimeoutMs / settings.attemptTimeoutMs)));
   const request = async (m: CompactionRequest, what: string): Promise<CompactionReply> => {
     const first = clock.now();
     for (let send = 0; ; send++) {
-      const budget = settings.chunkTimeoutMs - (clock.now() - first);
-      if (send > 0 && (send > settings.retries || budget <= 0)) {
-        throw new AskTimeoutError(`${o.targetNode} (${what}, ${send} sends unanswered)`, clock.now() - first);
-      }
-      const timeoutMs = remaining(what, Math.min(settings.attemptTimeoutMs, budget));
+      if (send >= sendsPerMessage) throw new AskTimeoutError(`${o.targetNode} (${what}, ${send} sends unanswered)`, clock.now() - first);
+      const timeoutMs = remaining(what, perSendMs);
       if (send > 0) o.onRetry?.();
       try {
         return await o.target.ask<CompactionReply>(m, { timeoutMs });
@@ -219,8 +220,6 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
     wakeMerge?.();
   };
   const sendMerge = (kind: MergeSend['kind']): void => {
-    const s: MergeSend = { at: clock.now(), kind, beforeOffer: !offerAccepted };
-    mergeSends.push(s);
     let timeoutMs: number;
     try {
       timeoutMs = remaining('merge');
@@ -228,6 +227,8 @@ export async function offloadChunked(o: OffloadRequest): Promise<OffloadResult> 
       settleMerge({ error: e });
       return;
     }
+    const s: MergeSend = { at: clock.now(), kind, beforeOffer: !offerAccepted };
+    mergeSends.push(s);
     // Every `merge` waits up to the deadline: the one that started the merge is answered when it is done.
     o.target.ask<CompactionReply>({ type: 'merge', job: o.job }, { timeoutMs }).then(
       (r) => {

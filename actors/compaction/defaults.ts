@@ -32,9 +32,10 @@ export const compactionTransferDefaults = {
   retries: 3,
   /**
    * A message unanswered this long, re-sends included, means the target is
-   * dead or wedged, even inside the job's deadline: a cap on
-   * `(retries + 1) × attemptTimeoutMs` (4 s with the defaults). Also the
-   * margin a target keeps a job past the owner's deadline (its time to live).
+   * dead or wedged, even inside the job's deadline: at most
+   * `⌊chunkTimeoutMs / attemptTimeoutMs⌋` sends (5; `retries` allows 4, so
+   * with the defaults a dead target costs 4 s per message). Also the margin a
+   * target keeps a job past the owner's deadline (its time to live).
    */
   chunkTimeoutMs: 5000,
   /**
