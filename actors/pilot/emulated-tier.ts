@@ -17,6 +17,8 @@ export interface TierLoad {
   /** Cores held by the co-located load generator. */
   loadThreads: number;
   runningMerges: number;
+  /** Of the running merges, those run for other nodes (offloaded here). */
+  runningForOthers: number;
   queuedMerges: number;
   /** cores − 1 (the LSM instance's own writes) − load threads − running merges; may go below 0. */
   availableCores: number;
@@ -69,6 +71,7 @@ export class HostCpu {
 export class EmulatedTier implements StorageJobRunner {
   private load = 0;
   private running = 0;
+  private runningForOthers = 0;
   private readonly waiting: Array<() => void> = [];
   /** Emulated merge time spent on this node's own merges and on merges received from others. */
   busyOwnMs = 0;
@@ -110,6 +113,7 @@ export class EmulatedTier implements StorageJobRunner {
       cores: this.tier.cores,
       loadThreads: this.load,
       runningMerges: this.running,
+      runningForOthers: this.runningForOthers,
       queuedMerges: this.waiting.length,
       availableCores: this.tier.cores - 1 - this.load - this.running,
       loadPercent: (100 * busy) / this.tier.cores,
@@ -132,6 +136,7 @@ export class EmulatedTier implements StorageJobRunner {
     const queuedAt = this.clock.now();
     if (this.running >= this.tier.cores) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running++;
+    if (forOther) this.runningForOthers++;
     let inputBytes = 0; // before the pool moves the buffers away
     for (const b of input.inputs) inputBytes += b.byteLength;
     try {
@@ -152,6 +157,7 @@ export class EmulatedTier implements StorageJobRunner {
       return { output, computeMs, waitMs };
     } finally {
       this.running--;
+      if (forOther) this.runningForOthers--;
       this.waiting.shift()?.();
     }
   }

@@ -9,6 +9,13 @@ export interface NodeReport {
   /** Emulated merge speed of one of its cores in bytes per ms, when the tier sets an absolute speed (EmulatedTier's reference × speedFactor). */
   mergeBytesPerMs?: number;
   availableCores: number;
+  /**
+   * Of the merges counted against availableCores, those run for other nodes.
+   * The scheduler replaces them by its own reservations (each offload it
+   * placed, until its predicted end): a report is up to a period old, and a
+   * received merge usually ends well within it.
+   */
+  runningForOthers?: number;
   availableBandwidthMBps: number;
   /** Busy share of the node's cores in percent, co-located work included. */
   loadPercent: number;

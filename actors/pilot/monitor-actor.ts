@@ -7,6 +7,8 @@ import type { NodeReport, SchedulerMessage } from './messages.js';
 /** What the monitor reads of its node's CPU each period. */
 export interface NodeProbe {
   availableCores: number;
+  /** Merges running here for other nodes (counted in availableCores too). */
+  runningForOthers?: number;
   loadPercent: number;
   loadThreads: number;
 }
@@ -72,6 +74,7 @@ export class MonitorActor implements Actor<MonitorMessage> {
       speedFactor: this.o.speedFactor,
       ...(this.o.mergeBytesPerMs !== undefined ? { mergeBytesPerMs: this.o.mergeBytesPerMs } : {}),
       availableCores: p.availableCores,
+      ...(p.runningForOthers !== undefined ? { runningForOthers: p.runningForOthers } : {}),
       availableBandwidthMBps: Math.max(0, link - usedMBps),
       loadPercent: p.loadPercent,
       loadThreads: p.loadThreads,

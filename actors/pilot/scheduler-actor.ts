@@ -53,19 +53,26 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     this.code.setSpeedFactor(r.node, r.speedFactor, r.mergeBytesPerMs);
     for (const rec of r.records) this.code.observe(rec);
     this.lastSeenMs.set(r.node, nowMs);
+    // A node that says how many of its running merges are other nodes' has those replaced by
+    // this scheduler's reservations (each offload placed there, until its predicted end): the
+    // report is up to a period old and a received merge usually ends well within it, so counting
+    // it as busy until the next report hid free cores. Otherwise the report counts every merge
+    // running there now, reserved ones included, and the reservations start over.
+    const fresh = r.runningForOthers !== undefined;
     const status: ServerStatus = {
       node: r.node,
-      availableCores: r.availableCores,
+      availableCores: r.availableCores + (r.runningForOthers ?? 0),
       availableBandwidthMBps: r.availableBandwidthMBps,
       compactionPerf: this.code.compactionPerf(r.node),
     };
     this.reported.set(r.node, status);
-    // The report counts the merges running there now, reserved ones included.
-    this.reservations.delete(r.node);
-    this.queue.update(status);
+    if (!fresh) this.reservations.delete(r.node);
+    const live = (this.reservations.get(r.node) ?? []).filter((u) => u > nowMs);
+    this.reservations.set(r.node, live);
+    this.queue.update({ ...status, availableCores: status.availableCores - live.length });
   }
 
-  /** Queue entries = last report minus cores reserved since and not yet predicted done. */
+  /** Queue entries = last report minus cores reserved and not yet predicted done. */
   private applyReservations(nowMs: number): void {
     for (const [node, untils] of this.reservations) {
       const live = untils.filter((u) => u > nowMs);
