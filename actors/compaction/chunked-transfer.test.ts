@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActorSystem, MemoryLogger, Router, TcpTransport, type ActorRef } from '../../runtime/index.js';
 import { runtimeDefaults } from '../../runtime/defaults.js';
-import { runCompactionJob, type CompactionJobInput, type CompactionJobOutput } from '../../storage/compaction-job.js';
-import type { FlushJobInput, FlushJobOutput } from '../../storage/flush-job.js';
+import { runCompactionJob, type CompactionJobInput } from '../../storage/compaction-job.js';
 import { ValueType } from '../../storage/internal-key.js';
-import { InlineJobRunner, type StorageJobRunner } from '../../storage/job-runner.js';
+import { InlineJobRunner } from '../../storage/job-runner.js';
 import { SSTableBuilder } from '../../storage/sstable-builder.js';
 import { pipelined } from './chunked-transfer.js';
 import { compactionActorProps, type CompactionActorOptions, type CompactionEvent } from './compaction-actor.js';
-import type { CompactionReply, CompactionRequest, CompactionStats } from './messages.js';
+import type { CompactionReply, CompactionRequest } from './messages.js';
+import { GatedRunner, compact, expectSameTables, stats, until } from './testing/fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -42,30 +42,9 @@ function bigInput(perTable: number): CompactionJobInput {
 
 const sizeOf = (i: CompactionJobInput) => i.inputs.reduce((n, b) => n + b.byteLength, 0);
 
-function expectSameTables(a: CompactionJobOutput, b: CompactionJobOutput): void {
-  expect(a.tables.length).toBe(b.tables.length);
-  for (const [i, t] of a.tables.entries()) expect(Buffer.from(t.bytes).equals(Buffer.from(b.tables[i]!.bytes)), `table ${i}`).toBe(true);
-}
 
-async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-async function stats(ref: ActorRef<CompactionRequest>): Promise<CompactionStats> {
-  const r = await ref.ask<CompactionReply>({ type: 'stats' }, { timeoutMs: 5000 });
-  if (!r.ok || r.type !== 'stats') throw new Error('no stats');
-  return r.stats;
-}
 
-async function compact(ref: ActorRef<CompactionRequest>, input: CompactionJobInput): Promise<Extract<CompactionReply, { type: 'output' }>> {
-  const r = await ref.ask<CompactionReply>({ type: 'compact', input }, { timeoutMs: 30_000 });
-  if (!r.ok || r.type !== 'output') throw new Error(`compaction failed: ${JSON.stringify(r)}`);
-  return r;
-}
 
 /** Two actor systems in this process joined only by the TCP transport on loopback. */
 async function tcpPair() {
@@ -243,22 +222,6 @@ describe('chunked remote compaction over TCP', () => {
   }, 30_000);
 });
 
-/** A runner whose merges wait for `release()`. */
-class GatedRunner implements StorageJobRunner {
-  started = 0;
-  private gates: Array<() => void> = [];
-  async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    return new InlineJobRunner().flush(input);
-  }
-  async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {
-    this.started++;
-    await new Promise<void>((resolve) => this.gates.push(resolve));
-    return runCompactionJob(input);
-  }
-  release(): void {
-    for (const g of this.gates.splice(0)) g();
-  }
-}
 
 describe('target memory bound', () => {
   it('a target refuses a job that would take it over its bound for others; the owner merges locally', async () => {

@@ -1,67 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActorSystem, MemoryLogger, type ActorRef } from '../../runtime/index.js';
-import { runCompactionJob, type CompactionJobInput, type CompactionJobOutput } from '../../storage/compaction-job.js';
-import type { FlushJobInput, FlushJobOutput } from '../../storage/flush-job.js';
-import { ValueType } from '../../storage/internal-key.js';
+import { runCompactionJob, type CompactionJobOutput } from '../../storage/compaction-job.js';
 import { InlineJobRunner, type StorageJobRunner } from '../../storage/job-runner.js';
-import { SSTableBuilder } from '../../storage/sstable-builder.js';
 import { compactionActorProps, type CompactionEvent } from './compaction-actor.js';
-import type { CompactionReply, CompactionRequest, CompactionStats } from './messages.js';
+import type { CompactionReply, CompactionRequest } from './messages.js';
+import { GatedRunner, compact, expectSameTables as expectSame, jobInput, stats } from './testing/fixtures.js';
+
+/** These outputs span several tables. */
+const expectSameTables = (a: CompactionJobOutput, b: CompactionJobOutput): void => expectSame(a, b, 2);
 
 let sys: ActorSystem;
 afterEach(() => sys?.terminate());
 
-const table = { blockSizeBytes: 1024, blockRestartInterval: 16, bloomBitsPerKey: 10 };
 
-/** Three overlapping tables: newer sequence numbers shadow older ones, some deletions. */
-function jobInput(): CompactionJobInput {
-  const inputs: Uint8Array[] = [];
-  for (let t = 0; t < 3; t++) {
-    const b = new SSTableBuilder(table);
-    for (let k = 0; k < 600; k += 1 + t) {
-      const key = Buffer.from(`key${String(k).padStart(5, '0')}`);
-      if (t === 2 && k % 7 === 0) b.add(key, 10_000 * (t + 1) + k, ValueType.Deletion, Buffer.alloc(0));
-      else b.add(key, 10_000 * (t + 1) + k, ValueType.Value, Buffer.from(`v${t}-${k}-${'x'.repeat(40)}`));
-    }
-    inputs.push(Uint8Array.from(b.finish().bytes));
-  }
-  return { inputs, targetFileSizeBytes: 8 * 1024, dropTombstones: true, table };
-}
 
-async function compact(ref: ActorRef<CompactionRequest>, input: CompactionJobInput): Promise<Extract<CompactionReply, { type: 'output' }>> {
-  const r = await ref.ask<CompactionReply>({ type: 'compact', input }, { timeoutMs: 10_000 });
-  if (!r.ok || r.type !== 'output') throw new Error(`compaction failed: ${JSON.stringify(r)}`);
-  return r;
-}
 
-async function stats(ref: ActorRef<CompactionRequest>): Promise<CompactionStats> {
-  const r = await ref.ask<CompactionReply>({ type: 'stats' }, { timeoutMs: 1000 });
-  if (!r.ok || r.type !== 'stats') throw new Error('no stats');
-  return r.stats;
-}
 
-function expectSameTables(a: CompactionJobOutput, b: CompactionJobOutput): void {
-  expect(a.tables.length).toBe(b.tables.length);
-  expect(a.tables.length).toBeGreaterThan(1);
-  for (const [i, t] of a.tables.entries()) expect(Buffer.from(t.bytes).equals(Buffer.from(b.tables[i]!.bytes))).toBe(true);
-}
-
-/** A runner whose merges wait for `release()`, and that counts what it ran. */
-class GatedRunner implements StorageJobRunner {
-  started = 0;
-  private gates: Array<() => void> = [];
-  async flush(input: FlushJobInput): Promise<FlushJobOutput> {
-    return new InlineJobRunner().flush(input);
-  }
-  async compact(input: CompactionJobInput): Promise<CompactionJobOutput> {
-    this.started++;
-    await new Promise<void>((resolve) => this.gates.push(resolve));
-    return runCompactionJob(input);
-  }
-  release(): void {
-    for (const g of this.gates.splice(0)) g();
-  }
-}
 
 function owner(target: ActorRef<CompactionRequest>, events: CompactionEvent[], timeoutMs = 200) {
   return sys.spawn(
