@@ -15,8 +15,9 @@ import { checkProperty } from './support.js';
  * (after some input chunks), corrupt an input chunk in transit, deliver
  * chunks twice, fail the merge, answer the merge too late, corrupt an output
  * chunk (caught by the table's CRC), crash
- * while the outputs are fetched, or replay an old chunk after the job is
- * over: the engine always ends equal to a map of the writes (nothing lost,
+ * while the outputs are fetched, replay an old chunk after the job is
+ * over, or lose the first copy of a chunk, of the merge request and of a
+ * fetch (the owner re-sends them): the engine always ends equal to a map of the writes (nothing lost,
  * nothing resurrected, no double install), every merge the engine started got
  * exactly one answer, every injected failure was redone locally, and the
  * targets end holding no bytes for anyone (released or expired).
@@ -33,10 +34,11 @@ type Behavior =
   | 'late'
   | 'corrupt-output'
   | 'crash-fetch'
-  | 'stale-replay';
-const behaviors: Behavior[] = ['ok', 'busy', 'crash-offer', 'crash-transfer', 'corrupt-chunk', 'dup-chunks', 'error', 'late', 'corrupt-output', 'crash-fetch', 'stale-replay'];
-/** Behaviors after which the job still completes remotely. */
-const succeeding = new Set<Behavior>(['ok', 'dup-chunks', 'stale-replay']);
+  | 'stale-replay'
+  | 'lossy';
+const behaviors: Behavior[] = ['ok', 'busy', 'crash-offer', 'crash-transfer', 'corrupt-chunk', 'dup-chunks', 'error', 'late', 'corrupt-output', 'crash-fetch', 'stale-replay', 'lossy'];
+/** Behaviors after which the job still completes remotely ('lossy': the owner re-sends what was lost). */
+const succeeding = new Set<Behavior>(['ok', 'dup-chunks', 'stale-replay', 'lossy']);
 
 type Op = { kind: 'put'; key: number; value: number } | { kind: 'del'; key: number };
 const KEYS = 300;
@@ -51,6 +53,8 @@ afterEach(() => sys?.terminate());
 /** The owner's deadline for a remote attempt, and the per-message timeout (also the targets' time to live margin). */
 const REMOTE_DEADLINE_MS = 200;
 const CHUNK_TIMEOUT_MS = 100;
+/** An unanswered message is re-sent after this (so up to CHUNK_TIMEOUT_MS / ATTEMPT_TIMEOUT_MS sends). */
+const ATTEMPT_TIMEOUT_MS = 25;
 /** Small chunks, so every job is several chunks in each direction. */
 const CHUNK_BYTES = 700;
 
@@ -64,7 +68,7 @@ interface TargetProbe {
 /** A target node whose behavior for each job (chosen at its offer) follows the schedule. */
 function target(system: ActorSystem, name: string, next: () => Behavior, injected: Record<Behavior, number>): TargetProbe {
   const real = system.spawn(compactionActorProps({ local: new InlineJobRunner(), node: name }), `${name}-real`);
-  const jobs = new Map<string, { b: Behavior; chunks: number; kept?: CompactionRequest; dead: boolean }>();
+  const jobs = new Map<string, { b: Behavior; chunks: number; kept?: CompactionRequest; dead: boolean; lost: Set<string> }>();
   const replayAnswers: CompactionReply[] = [];
   const ref = system.spawn<CompactionRequest>(
     {
@@ -74,9 +78,16 @@ function target(system: ActorSystem, name: string, next: () => Behavior, injecte
           const reply = ctx.reply.bind(ctx);
           const forward = async (msg: CompactionRequest) => reply(await real.ask<CompactionReply>(msg, { timeoutMs: 5000 }));
           if (m.type === 'offer') {
+            const again = jobs.get(m.job);
+            if (again !== undefined) {
+              // A re-sent offer (the first one's answer was slow or lost): the same job, the same behavior.
+              if (again.dead) return;
+              if (again.b === 'busy') return reply({ ok: false, code: 'BUSY', message: 'no free core' } satisfies CompactionReply);
+              return forward(m);
+            }
             const b = next();
             injected[b]++;
-            const j = { b, chunks: 0, dead: false };
+            const j = { b, chunks: 0, dead: false, lost: new Set<string>() };
             jobs.set(m.job, j);
             if (b === 'busy') return reply({ ok: false, code: 'BUSY', message: 'no free core' } satisfies CompactionReply);
             if (b === 'crash-offer') {
@@ -88,6 +99,14 @@ function target(system: ActorSystem, name: string, next: () => Behavior, injecte
           const j = jobs.get(m.job);
           if (j === undefined) return forward(m);
           if (j.dead) return; // a dead node answers nothing, releases included
+          if (j.b === 'lossy' && m.type !== 'release') {
+            // The link loses the first copy of the first chunk, of the merge request and of the first fetch.
+            const what = m.type === 'chunk' ? (j.lost.has('chunk') ? '' : 'chunk') : m.type === 'merge' ? 'merge' : m.type === 'fetch' ? (j.lost.has('fetch') ? '' : 'fetch') : '';
+            if (what !== '' && !j.lost.has(what)) {
+              j.lost.add(what);
+              return;
+            }
+          }
           switch (m.type) {
             case 'chunk': {
               j.chunks++;
@@ -122,7 +141,12 @@ function target(system: ActorSystem, name: string, next: () => Behavior, injecte
                 j.dead = true; // nothing left to fetch after the answer's own chunk: die before answering
                 return;
               }
-              if (j.b === 'late') await new Promise((res) => setTimeout(res, REMOTE_DEADLINE_MS + 100));
+              if (j.b === 'late') {
+                // Answer past the deadline without holding this actor's mailbox (the owner's merge polls and
+                // later jobs' offers keep arriving meanwhile, as they do at a real target).
+                setTimeout(() => reply(r), REMOTE_DEADLINE_MS + 100);
+                return;
+              }
               return reply(r);
             }
             case 'fetch': {
@@ -166,7 +190,7 @@ describe('EdgePilot offload never loses or duplicates data', () => {
             compactionActorProps({
               local: new InlineJobRunner(),
               node: 'owner',
-              transfer: { chunkBytes: CHUNK_BYTES, window: 2, chunkTimeoutMs: CHUNK_TIMEOUT_MS },
+              transfer: { chunkBytes: CHUNK_BYTES, window: 2, chunkTimeoutMs: CHUNK_TIMEOUT_MS, attemptTimeoutMs: ATTEMPT_TIMEOUT_MS },
               placement: () => {
                 const p = placements[j++ % placements.length]!;
                 return p === 'local' ? 'local' : { target: targets[p].ref, targetNode: p, timeoutMs: REMOTE_DEADLINE_MS };
@@ -234,6 +258,8 @@ describe('EdgePilot offload never loses or duplicates data', () => {
             expect(s.remoteJobs + s.remoteFallbacks).toBe(ok + failed);
             expect(s.remoteJobs).toBeLessThanOrEqual(ok);
             expect(ok - s.remoteJobs, JSON.stringify({ injected, by: s.fallbacksByReason })).toBeLessThanOrEqual(s.fallbacksByReason.timeout);
+            // What the lossy link lost was re-sent, not given up on.
+            if (injected.lossy > 0) expect(s.retries).toBeGreaterThan(0);
             // Chunks replayed after their job was over changed nothing: the target no longer knew the job.
             for (const t of Object.values(targets)) for (const a of t.replayAnswers) expect(a).toMatchObject({ ok: false, code: 'UNKNOWN_JOB' });
             // Targets end holding nothing: released jobs at once, a dead node's jobs when their time to live ran out.
