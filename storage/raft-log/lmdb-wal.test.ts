@@ -283,6 +283,30 @@ describe('LmdbLogStore WAL', () => {
     expect(logOf(openStore(copy))).toEqual(['1@1:e1', '2@1:e2', '3@1:e3']);
   });
 
+  it('a last record partly written (a sector of it zeroes) is torn; one whose bytes are there and wrong is corruption', async () => {
+    const path = tempDir();
+    const store = openStore(path);
+    await store.save({ entries: [ent(1, 1)] });
+    await store.save({ entries: [ent(2, 1, 'z'.repeat(2000))] });
+    const copy = crashCopy(path);
+    const [seg] = segments(copy);
+    const file = join(copy, 'wal', seg!.name);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from('z'.repeat(2000)));
+    // The sectors after the first kilobyte of the entry never reached the disk.
+    const torn = Buffer.from(bytes);
+    torn.fill(0, at + 1024);
+    writeFileSync(file, torn);
+    expect(logOf(openStore(copy))).toEqual(['1@1:e1']);
+    // The same record with one flipped bit, everything written: reported, not dropped.
+    const copy2 = crashCopy(path);
+    const file2 = join(copy2, 'wal', seg!.name);
+    const flipped = Buffer.from(bytes);
+    flipped[at + 1500]! ^= 0x01;
+    writeFileSync(file2, flipped);
+    expect(() => openStore(copy2)).toThrow(CorruptionError);
+  });
+
   it('a flipped byte inside a record that is not the last raises CorruptionError', async () => {
     const path = tempDir();
     const store = openStore(path);

@@ -63,18 +63,36 @@ export interface SegmentRead {
   readonly tornAt: number | null;
 }
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+function allZero(buf: Buffer, from: number, to = buf.length): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
   return true;
+}
+
+/** The unit a disk writes whole. */
+const SECTOR_BYTES = 512;
+
+/**
+ * Whether some sector's share of buf[from, to) is all zeroes: a part of an
+ * append that never reached the disk (the file was extended, the sector
+ * never written), as etcd's WAL tells a torn write from a corrupt one.
+ */
+function hasZeroSector(buf: Buffer, from: number, to: number): boolean {
+  for (let s = from - (from % SECTOR_BYTES); s < to; s += SECTOR_BYTES) {
+    if (allZero(buf, Math.max(s, from), Math.min(s + SECTOR_BYTES, to))) return true;
+  }
+  return false;
 }
 
 /**
  * Reads every record of a segment. Only the last segment may end in a torn
  * record: the file ends inside it, or it is followed by nothing but zeroes
- * (space a file system extended but never wrote), or its header is intact and
- * its body fails the checksum while reaching the end of the file (an append
- * that was only partly written). Anything else that fails a checksum, or a
- * torn record in an older segment, is corruption.
+ * (space a file system extended but never wrote), or its header is intact,
+ * its body reaches the end of the file (or zeroes) and fails the checksum
+ * with a sector of it all zeroes (an append only partly written). A last
+ * record whose bytes are all there and wrong is corruption, not a torn
+ * write: it may have been acknowledged, so it is reported, never dropped.
+ * Anything else that fails a checksum, or a torn record in an older
+ * segment, is corruption too.
  */
 export function readSegment(path: string, isLast: boolean): SegmentRead {
   const buf = fs.readFileSync(path);
@@ -90,7 +108,8 @@ export function readSegment(path: string, isLast: boolean): SegmentRead {
     if (r.kind === 'corrupt') {
       if (isLast && r.reason === 'record checksum mismatch') {
         const end = r.offset + RECORD_HEADER_BYTES + buf.readUInt32LE(r.offset + 4);
-        if (end >= buf.length || allZero(buf, end)) return { records, tornAt: r.offset };
+        const tail = end >= buf.length || allZero(buf, end);
+        if (tail && hasZeroSector(buf, r.offset + RECORD_HEADER_BYTES, Math.min(end, buf.length))) return { records, tornAt: r.offset };
       }
       throw new CorruptionError(`raft WAL ${path} at offset ${r.offset}: ${r.reason}`);
     }
