@@ -50,6 +50,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 let sys: ActorSystem | undefined;
 afterEach(() => sys?.terminate());
 
+/** Long runs (PROPS_RUNS=10000) need more than two minutes: about 0.2 s per run, with room for a loaded host. */
+const propsTimeoutMs = Math.max(120_000, Number(process.env.PROPS_RUNS ?? 0) * 1000);
+
 /** The owner's deadline for a remote attempt, and the per-message timeout (also the targets' time to live margin). */
 const REMOTE_DEADLINE_MS = 200;
 const CHUNK_TIMEOUT_MS = 100;
@@ -275,5 +278,5 @@ describe('EdgePilot offload never loses or duplicates data', () => {
       ),
       12,
     );
-  }, 120_000);
+  }, propsTimeoutMs);
 });
