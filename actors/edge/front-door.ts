@@ -253,12 +253,13 @@ export class EdgeFrontDoor implements FrontDoor {
   private async routeGlobal(key: Buffer, op: (timeoutMs: number) => GlobalOp, deadlineMs: number): Promise<Uint8Array | null> {
     const clock = this.system.clock;
     const gateways = [this.group.gateway, ...this.layout.groups.map((g) => g.gateway).filter((g) => g !== this.group.gateway)];
-    let last: EdgeKVError = new UnavailableError('no gateway answered before the deadline');
+    // Built only when an attempt fails: an error captures a stack, too dear for every global operation.
+    let last: EdgeKVError | undefined;
     const pause = (): Promise<void> =>
       new Promise((resolve) => clock.setTimeout(resolve, Math.min(this.tuning.globalRetryBackoffMs, Math.max(0, deadlineMs - clock.now()))));
     for (;;) {
       const remaining = deadlineMs - clock.now();
-      if (remaining <= 0) throw last;
+      if (remaining <= 0) throw last ?? new UnavailableError('no gateway answered before the deadline');
       const gateway = gateways[this.gatewayIndex % gateways.length]!;
       // At most half of what is left (but not too little to commit), so a dead gateway leaves time for another.
       const opTimeout = Math.min(remaining, this.tuning.routeTimeoutMs, Math.max(remaining / 2, this.tuning.minRouteAttemptMs));

@@ -35,6 +35,9 @@ export class RaftLog {
 
   /** Term at `i`, or 0 when `i` is compacted or beyond the end (callers treat 0 as "no match"). */
   termOrZero(i: number): number {
+    // Outside the log is the common case (every append on a follower asks past its last index):
+    // answered without building an error.
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return 0;
     try {
       return this.term(i);
     } catch (e) {
