@@ -2,6 +2,7 @@ import * as nodeFs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { EdgeKVError } from '../runtime/errors.js';
+import { fsyncDirSync } from './fs-node.js';
 
 /**
  * The directory lock (storage/README.md, "Directory lock"). One engine per
@@ -112,15 +113,6 @@ function dirOf(path: string): string {
   return i < 0 ? '.' : i === 0 ? '/' : path.slice(0, i);
 }
 
-function syncDir(dir: string): void {
-  const fd = nodeFs.openSync(dir, 'r');
-  try {
-    nodeFs.fsyncSync(fd);
-  } finally {
-    nodeFs.closeSync(fd);
-  }
-}
-
 /** Creates `path` holding `content`, atomically and only if it does not exist; false if it does. */
 function createExclusive(path: string, content: string): boolean {
   const tmp = `${dirOf(path)}/LOCK-${process.pid}-${randomBytes(6).toString('hex')}.new`;
@@ -224,7 +216,7 @@ export function lockDirectoryNode(dir: string, path: string): FileLock {
   const me = encode(self());
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(path, me)) {
-      syncDir(dirOf(path));
+      fsyncDirSync(dirOf(path));
       dropDeadTemps(dirOf(path));
       let held = true;
       return {

@@ -97,11 +97,16 @@ export class NodeFileSystem implements FileSystem {
   }
 
   syncDir(dir: string): void {
-    const fd = nodeFs.openSync(dir, 'r');
-    try {
-      nodeFs.fsyncSync(fd);
-    } finally {
-      nodeFs.closeSync(fd);
-    }
+    fsyncDirSync(dir);
+  }
+}
+
+/** Makes a directory's entries (a created, renamed or removed file) durable. */
+export function fsyncDirSync(dir: string): void {
+  const fd = nodeFs.openSync(dir, 'r');
+  try {
+    nodeFs.fsyncSync(fd);
+  } finally {
+    nodeFs.closeSync(fd);
   }
 }

@@ -39,8 +39,9 @@ export type RecordReadResult =
   | { kind: 'torn'; offset: number }
   | { kind: 'corrupt'; offset: number; reason: string };
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+/** Whether buf[from, to) holds only zeroes (space a file system extended but never wrote). */
+export function allZero(buf: Buffer, from: number, to = buf.length): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
   return true;
 }
 

@@ -28,7 +28,8 @@ import {
   encodeWalRecord,
   encodeWalSeq,
 } from './codec.js';
-import { fsyncDirSync, listSegments, readSegment, SegmentFile, truncateSegmentSync, type SegmentRef } from './wal.js';
+import { fsyncDirSync } from '../fs-node.js';
+import { listSegments, readSegment, SegmentFile, truncateSegmentSync, type SegmentRef } from './wal.js';
 
 /** When a checkpoint (tail → lmdb) starts. */
 export const RAFT_LOG_DEFAULTS = {

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CorruptionError } from '../../runtime/errors.js';
-import { readRecord, RecordType, RECORD_HEADER_BYTES } from '../log-format.js';
+import { fsyncDirSync } from '../fs-node.js';
+import { allZero, readRecord, RecordType, RECORD_HEADER_BYTES } from '../log-format.js';
 import { decodeWalRecord, type WalRecord } from './codec.js';
 
 /**
@@ -32,16 +33,6 @@ export function listSegments(dir: string): SegmentRef[] {
   return out.sort((a, b) => a.seq - b.seq);
 }
 
-/** Makes a directory's entries (a created or removed file) durable. */
-export function fsyncDirSync(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 const writeP = promisify(fs.write);
 const fdatasyncP = promisify(fs.fdatasync);
 const closeP = promisify(fs.close);
@@ -61,11 +52,6 @@ export interface SegmentRead {
   readonly records: { record: WalRecord; offset: number }[];
   /** Offset of a torn final record (an append a crash cut short), or null. */
   readonly tornAt: number | null;
-}
-
-function allZero(buf: Buffer, from: number, to = buf.length): boolean {
-  for (let i = from; i < to; i++) if (buf[i] !== 0) return false;
-  return true;
 }
 
 /** The unit a disk writes whole. */
