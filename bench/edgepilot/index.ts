@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { PilotNodeConfig } from '../../actors/pilot/pilot-node.js';
 import { runCluster, type ClusterParams, type ClusterResult, type NodeResult } from './cluster.js';
 import { barChart, lineChart, stack } from './svg.js';
+import { flag } from '../args.js';
 
 /**
  * EdgePilot on one host (BENCHMARKS.md): the paper's experiments with tiers,
@@ -315,16 +316,15 @@ export async function runEdgepilotBench(o: EdgepilotBenchOptions): Promise<{ lin
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const secondsArg = args.find((a) => a.startsWith('--seconds='));
-  const seconds = secondsArg !== undefined ? Number(secondsArg.slice('--seconds='.length)) : quick ? 4 : 60;
+  const secondsArg = flag(args, 'seconds');
+  const seconds = secondsArg !== undefined ? Number(secondsArg) : quick ? 4 : 60;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = join(new URL('../../', import.meta.url).pathname, 'results', 'edgepilot', stamp);
-  const rateArg = args.find((a) => a.startsWith('--rate='));
-  const rate = rateArg !== undefined ? Number(rateArg.slice('--rate='.length)) : undefined;
-  const mbpsArg = args.find((a) => a.startsWith('--merge-mbps='));
-  const mergeMBps = mbpsArg !== undefined ? Number(mbpsArg.slice('--merge-mbps='.length)) : undefined;
-  const onlyArg = args.find((a) => a.startsWith('--only='));
-  const only = onlyArg?.slice('--only='.length).split(',') as Experiment[] | undefined;
+  const rateArg = flag(args, 'rate');
+  const rate = rateArg !== undefined ? Number(rateArg) : undefined;
+  const mbpsArg = flag(args, 'merge-mbps');
+  const mergeMBps = mbpsArg !== undefined ? Number(mbpsArg) : undefined;
+  const only = flag(args, 'only')?.split(',') as Experiment[] | undefined;
   const bad = only?.find((e) => !EXPERIMENTS.includes(e));
   if (bad !== undefined) throw new Error(`--only: unknown experiment "${bad}" (${EXPERIMENTS.join(', ')})`);
   const { files } = await runEdgepilotBench({ quick, seconds, outDir, print: (l) => console.log(l), ...(rate !== undefined ? { rate } : {}), ...(only ? { only } : {}), ...(mergeMBps !== undefined ? { mergeMBps } : {}) });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { dbBenchCommand, ensureDbBench, parseDbBench } from './rocksdb.js';
 import { renderSvg } from './plot.js';
 import { WORKLOADS, type LsmBenchParams, type Workload, type WorkloadResult } from './workload.js';
+import { flag } from '../args.js';
 
 type System = 'edgekv' | 'rocksdb' | 'classic-level';
 type Row = WorkloadResult & { system: System; peak_rss_mb: number };
@@ -67,9 +68,9 @@ async function runSystem(system: System, workload: Workload, p: LsmBenchParams, 
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const numArg = args.find((a) => a.startsWith('--num='));
-  const only = args.find((a) => a.startsWith('--systems='))?.slice(10).split(',') as System[] | undefined;
-  const p = params(quick, numArg ? Number(numArg.slice(6)) : undefined);
+  const numArg = flag(args, 'num');
+  const only = flag(args, 'systems')?.split(',') as System[] | undefined;
+  const p = params(quick, numArg ? Number(numArg) : undefined);
   const root = join(tmpdir(), `edgekv-bench-lsm-${process.pid}`);
   mkdirSync(root, { recursive: true });
   const log = (s: string) => process.stderr.write(`${s}\n`);

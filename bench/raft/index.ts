@@ -17,6 +17,7 @@ import { ensureEtcd, startEtcd } from './etcd.js';
 import type { MemberGroup, Mode } from './group.js';
 import { startProcessGroup } from './group-processes.js';
 import { startThreadGroup } from './group-threads.js';
+import { flag } from '../args.js';
 
 interface Params {
   seconds: number;
@@ -89,7 +90,7 @@ function modesOf(arg: string | undefined): Mode[] {
 export async function main(args: string[]): Promise<void> {
   const smoke = args.includes('--smoke');
   const quick = args.includes('--quick');
-  const opt = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const opt = (name: string): string | undefined => flag(args, name);
   const modes = modesOf(opt('mode'));
   // Both modes would write the same m<id>.jsonl and p<pid>.jsonl files.
   if (tracing && modes.length > 1) throw new Error('EDGEKV_RAFT_TRACE: pick one mode (--mode=threads or --mode=processes)');
