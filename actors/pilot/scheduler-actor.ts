@@ -67,20 +67,20 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
     };
     this.reported.set(r.node, status);
     if (!fresh) this.reservations.delete(r.node);
-    const live = (this.reservations.get(r.node) ?? []).filter((u) => u > nowMs);
-    this.reservations.set(r.node, live);
-    this.queue.update({ ...status, availableCores: status.availableCores - live.length });
+    this.refresh(r.node, nowMs);
   }
 
-  /** Queue entries = last report minus cores reserved and not yet predicted done. */
+  /** Brings the queue up to date where a reservation has ended. */
   private applyReservations(nowMs: number): void {
-    for (const [node, untils] of this.reservations) {
-      const live = untils.filter((u) => u > nowMs);
-      if (live.length === untils.length) continue;
-      this.reservations.set(node, live);
-      const base = this.reported.get(node);
-      if (base !== undefined) this.queue.update({ ...base, availableCores: base.availableCores - live.length });
-    }
+    for (const [node, untils] of this.reservations) if (untils.some((u) => u <= nowMs)) this.refresh(node, nowMs);
+  }
+
+  /** A node's queue entry = its last report minus the cores reserved there and not yet predicted done. */
+  private refresh(node: string, nowMs: number): void {
+    const base = this.reported.get(node);
+    const live = (this.reservations.get(node) ?? []).filter((u) => u > nowMs);
+    this.reservations.set(node, live);
+    if (base !== undefined) this.queue.update({ ...base, availableCores: base.availableCores - live.length });
   }
 
   /**
@@ -108,7 +108,8 @@ export class SchedulerActor implements Actor<SchedulerMessage> {
       if (!decision.offload) continue;
       this.decisions.offload++;
       if (c !== candidates[0]) this.decisions.pastHead++;
-      // Reserve a core until the target's next report or the job's predicted end, so a burst does not pile onto one node.
+      // Reserve a core until the job's predicted end (or the target's next report, if it does not say
+      // what it runs for others), so a burst does not pile onto one node.
       const untils = this.reservations.get(c.node) ?? [];
       untils.push(nowMs + decision.offloadMs);
       this.reservations.set(c.node, untils);
